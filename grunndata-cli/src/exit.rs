@@ -1,0 +1,37 @@
+//! Turning a command's outcome into one clear line and a documented exit status.
+
+use std::io;
+use std::process::ExitCode;
+
+/// Exit status of a command that ran to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: valid, found, authorised, nothing to report.
+    Success,
+    /// 1: a negative answer — invalid, not found, not authorised, findings.
+    Negative,
+}
+
+/// 3: an operational error (no mirror, database or upstream unreachable, I/O).
+const OPERATIONAL: u8 = 3;
+
+/// Prints an error as one line and maps outcomes to exit codes. A closed pipe (`| head`) is
+/// not an error.
+pub fn report(result: anyhow::Result<Outcome>) -> ExitCode {
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Negative) => ExitCode::from(1),
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("grunndata: {error:#}");
+            ExitCode::from(OPERATIONAL)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
