@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, BufWriter, Write};
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use grunndata_core::id::{AnyId, IdError, IdFamily};
 use serde::Serialize;
@@ -73,10 +74,10 @@ struct Verdict<'a> {
 }
 
 impl<'a> Verdict<'a> {
-    fn of(input: &'a str, family: Option<IdFamily>) -> Self {
+    fn of(input: &'a str, family: Option<IdFamily>, today: NaiveDate) -> Self {
         let parsed = match family {
-            Some(family) => AnyId::parse_as(input, family),
-            None => AnyId::detect(input),
+            Some(family) => AnyId::parse_as_on(input, family, today),
+            None => AnyId::detect_on(input, today),
         };
         match parsed {
             Ok(id) => Self {
@@ -119,6 +120,7 @@ impl IdArgs {
         let mut printer = Printer {
             json: self.json,
             family,
+            today: chrono::Local::now().date_naive(),
             all_valid: true,
             row: String::new(),
         };
@@ -157,6 +159,8 @@ impl IdArgs {
 struct Printer {
     json: bool,
     family: Option<IdFamily>,
+    /// Read once: the clock is the same for every line of one run.
+    today: NaiveDate,
     all_valid: bool,
     /// Reused for each table row, so that trailing padding can be trimmed without allocating.
     row: String,
@@ -175,7 +179,7 @@ impl Printer {
     }
 
     fn check(&mut self, out: &mut impl Write, input: &str) -> anyhow::Result<()> {
-        let verdict = Verdict::of(input, self.family);
+        let verdict = Verdict::of(input, self.family, self.today);
         self.all_valid &= verdict.valid;
         if self.json {
             serde_json::to_writer(&mut *out, &verdict)?;

@@ -110,15 +110,21 @@ impl AnyId {
     /// Recognises the family from the number of digits: 11 is a person number, 9 an
     /// organisasjonsnummer. Anything else is [`IdError::UnknownKind`] (or the character error).
     pub fn detect(input: &str) -> Result<Self, IdError> {
+        Self::detect_on(input, chrono::Local::now().date_naive())
+    }
+
+    /// [`detect`](Self::detect) as of `today` (for the future-birth-date rule); the pure form,
+    /// and the cheap one when checking many values: the clock is read by the caller once.
+    pub fn detect_on(input: &str, today: NaiveDate) -> Result<Self, IdError> {
         Self::detect_family(input)?.map_or_else(
             |found| Err(IdError::UnknownKind { found }),
-            |family| Self::parse_as(input, family),
+            |family| Self::parse_as_on(input, family, today),
         )
     }
 
     /// The family `input` would be detected as, or its digit count when none fits.
     pub fn detect_family(input: &str) -> Result<Result<IdFamily, usize>, IdError> {
-        let (_, count) = digits::collect(input, 0)?;
+        let count = digits::scan(input, |_| {})?;
         Ok(match count {
             11 => Ok(IdFamily::Person),
             9 => Ok(IdFamily::Org),
@@ -128,8 +134,13 @@ impl AnyId {
 
     /// Parses `input` as an identifier of `family`.
     pub fn parse_as(input: &str, family: IdFamily) -> Result<Self, IdError> {
+        Self::parse_as_on(input, family, chrono::Local::now().date_naive())
+    }
+
+    /// [`parse_as`](Self::parse_as) as of `today` (for the future-birth-date rule).
+    pub fn parse_as_on(input: &str, family: IdFamily, today: NaiveDate) -> Result<Self, IdError> {
         Ok(match family {
-            IdFamily::Person => Self::Person(input.parse()?),
+            IdFamily::Person => Self::Person(NationalId::parse_on(input, today)?),
             IdFamily::Org => Self::Org(input.parse()?),
             IdFamily::Hpr => Self::Hpr(input.parse()?),
             IdFamily::Her => Self::Her(input.parse()?),

@@ -9,58 +9,58 @@ fn is_separator(c: char) -> bool {
     c == ' ' || c == '-' || c == ':' || c == '\t'
 }
 
-/// Collects the ASCII digits of `input`, skipping separators between digits.
+/// Walks the ASCII digits of `input`, skipping separators between digits, and hands each digit
+/// (0–9) to `on_digit`. Returns how many digits there were.
 ///
 /// Fails on the first character that is neither a digit nor a separator between two digits,
-/// and on empty input. Stops collecting after `limit` digits (the count keeps going) so that
-/// absurdly long input costs no memory.
-pub(crate) fn collect(input: &str, limit: usize) -> Result<(Vec<u8>, usize), IdError> {
+/// and on empty input. Allocates nothing: this runs once per value on million-line inputs.
+pub(crate) fn scan(input: &str, mut on_digit: impl FnMut(u8)) -> Result<usize, IdError> {
     let leading = input.chars().take_while(|c| c.is_whitespace()).count();
-    let mut digits = Vec::with_capacity(limit);
     let mut count = 0;
     // A separator is only accepted once a digit follows it.
     let mut pending_separator = None;
     for (index, c) in input.trim().chars().enumerate() {
-        // Positions are 1-based and count every character of the input.
-        let position = leading + index + 1;
         if c.is_ascii_digit() {
-            if digits.len() < limit {
-                digits.push(c as u8 - b'0');
-            }
+            on_digit(c as u8 - b'0');
             count += 1;
             pending_separator = None;
         } else if is_separator(c) && count > 0 {
-            pending_separator.get_or_insert((c, position));
+            pending_separator.get_or_insert((c, index));
         } else {
-            return Err(IdError::NonDigit {
-                character: c,
-                position,
-            });
+            pending_separator = Some((c, index));
+            break;
         }
     }
-    if let Some((character, position)) = pending_separator {
+    if let Some((character, index)) = pending_separator {
+        // Positions are 1-based and count every character of the input.
         return Err(IdError::NonDigit {
             character,
-            position,
+            position: leading + index + 1,
         });
     }
     if count == 0 {
         return Err(IdError::Empty);
     }
-    Ok((digits, count))
+    Ok(count)
 }
 
 /// Exactly `N` digits, or the error saying how many there were.
 pub(crate) fn exactly<const N: usize>(input: &str) -> Result<[u8; N], IdError> {
-    let (digits, count) = collect(input, N)?;
+    let mut out = [0u8; N];
+    let mut filled = 0;
+    let count = scan(input, |digit| {
+        // Digits past N are counted but not kept; the length check rejects them.
+        if let Some(slot) = out.get_mut(filled) {
+            *slot = digit;
+        }
+        filled += 1;
+    })?;
     if count != N {
         return Err(IdError::WrongLength {
             expected: N,
             found: count,
         });
     }
-    let mut out = [0u8; N];
-    out.copy_from_slice(&digits);
     Ok(out)
 }
 

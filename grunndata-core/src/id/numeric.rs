@@ -17,15 +17,12 @@ const MAX: u32 = i32::MAX as u32;
 
 /// Parses a positive integer of at most `MAX`, with the usual separators allowed.
 fn parse_positive(input: &str) -> Result<u32, IdError> {
-    // Eleven digits is enough to tell "too large" from a value with leading zeros.
-    let (digits, count) = digits::collect(input, 11)?;
-    let significant: Vec<u8> = digits.into_iter().skip_while(|&d| d == 0).collect();
-    if count > 11 || significant.len() > 10 {
-        return Err(IdError::TooLarge { max: MAX });
-    }
-    let value = significant
-        .iter()
-        .fold(0u64, |acc, &d| acc * 10 + u64::from(d));
+    // Saturates just above MAX: past it the value is too large however the input continues.
+    let too_large = u64::from(MAX) + 1;
+    let mut value: u64 = 0;
+    digits::scan(input, |digit| {
+        value = (value * 10 + u64::from(digit)).min(too_large);
+    })?;
     match u32::try_from(value) {
         Ok(0) => Err(IdError::NotPositive),
         Ok(v) if v <= MAX => Ok(v),
