@@ -23,12 +23,21 @@ struct Cli {
 enum Command {
     /// Validate identifiers: fødselsnummer, D-/H-/FH-nummer, orgnr, HPR-nummer, HER-id, RESH-id.
     Id(commands::id::IdArgs),
+    /// Write a commented configuration template, or show the configuration in effect.
+    Config(commands::config::ConfigArgs),
+    /// Write deterministic synthetic master data as NDJSON files.
+    Synth(commands::synth::SynthArgs),
+    /// Serve all four upstream APIs from synthetic or NDJSON data, for tests and demos.
+    FakeUpstream(commands::fake_upstream::FakeUpstreamArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Id(args) => args.run(),
+        Command::Config(args) => args.run(),
+        Command::Synth(args) => args.run(),
+        Command::FakeUpstream(args) => args.run(),
     };
     exit::report(result)
 }

@@ -1,0 +1,347 @@
+//! The one typed configuration of grunndata, with its defaults in one place.
+//!
+//! Values come, later ones winning, from: the defaults below, a TOML file
+//! (`grunndata sync --config FILE`), `GRUNNDATA_*` environment variables, and command-line
+//! flags (applied by the CLI). `grunndata config init` prints a commented template generated
+//! from these types ([`Config::template`]).
+//!
+//! Environment variables name a section and a key: `GRUNNDATA_<SECTION>_<KEY>`, e.g.
+//! `GRUNNDATA_AR_BASE_URL`, `GRUNNDATA_HELSEID_CLIENT_ID`, `GRUNNDATA_HPR_SOAP_PASSWORD`.
+//! `GRUNNDATA_DB` is short for `GRUNNDATA_STORE_URL`. Lists are comma-separated. Variables
+//! whose section is unknown (e.g. `GRUNNDATA_TEST_PG`) are not configuration and are ignored;
+//! an unknown key in a known section is an error, so that a typo is not silently ignored.
+//!
+//! The default upstream URLs are those of NHN's **test** environments where the production
+//! address is not documented in the sources we have (Brønnøysund has only production). Set
+//! the production URLs you were given when you set up a production mirror.
+
+mod env;
+mod template;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use env::apply_env;
+
+use crate::auth::Secret;
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What and where (line and column), from the TOML parser.
+        message: String,
+    },
+    /// An environment variable could not be applied.
+    #[error("environment variable {variable}: {message}")]
+    Env {
+        /// The variable's name (never its value: it may be a secret).
+        variable: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// All configuration. Every section and field has a default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the mirror lives.
+    pub store: StoreConfig,
+    /// How sync jobs run.
+    pub sync: SyncConfig,
+    /// Brønnøysund Enhetsregisteret.
+    pub brreg: BrregConfig,
+    /// NHN Adresseregisteret (CommunicationParty API).
+    pub ar: ArConfig,
+    /// NHN Persontjenesten.
+    pub preg: PregConfig,
+    /// Helsepersonellregisteret.
+    pub hpr: HprConfig,
+    /// HelseID client (for Adresseregisteret and Persontjenesten).
+    pub helseid: HelseIdConfig,
+    /// Maskinporten client (for HPR REST).
+    pub maskinporten: MaskinportenConfig,
+}
+
+/// `[store]`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` or `postgres://…`. Unset: `$XDG_DATA_HOME/grunndata/grunndata.db`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// `[sync]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Registers to sync when `--source` is not given.
+    pub sources: Vec<String>,
+    /// Pause between runs in `--watch` mode (a random jitter of up to 10 % is added).
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub interval: Duration,
+    /// A run that has not finished after this long is stopped and reported as failed; what
+    /// it committed stays.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub deadline: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            sources: ["brreg", "ar", "hpr", "preg"].map(str::to_owned).to_vec(),
+            interval: Duration::from_mins(5),
+            deadline: Duration::from_hours(1),
+        }
+    }
+}
+
+/// `[brreg]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct BrregConfig {
+    /// Enhetsregisteret's open API (no authentication).
+    pub base_url: String,
+    /// `grunndata status` fails when the last successful sync is older than this.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub stale_after: Duration,
+}
+
+impl Default for BrregConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://data.brreg.no/enhetsregisteret/api".to_owned(),
+            stale_after: Duration::from_hours(26),
+        }
+    }
+}
+
+/// `[ar]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArConfig {
+    /// The CommunicationParty API (test environment by default; the production URL is not
+    /// documented in our sources).
+    pub base_url: String,
+    /// HelseID scope for the API.
+    pub scope: String,
+    /// Also mirror deactivated communication parties at bootstrap.
+    pub include_deactivated: bool,
+    /// `grunndata status` fails when the last successful sync is older than this.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub stale_after: Duration,
+}
+
+impl Default for ArConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://cpapi.test.grunndata.nhn.no".to_owned(),
+            scope: "nhn:cp-api/access-v2-dpop".to_owned(),
+            include_deactivated: false,
+            stale_after: Duration::from_hours(1),
+        }
+    }
+}
+
+/// `[preg]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PregConfig {
+    /// Persontjenesten (test environment by default).
+    pub base_url: String,
+    /// Use the legal-basis paths (`/api/legal-basis/…`) rather than `/api/no-legal-basis/…`.
+    pub legal_basis: bool,
+    /// The `api-version` header sent with every request.
+    pub api_version: String,
+    /// HelseID scope for the API.
+    pub scope: String,
+    /// A file of person numbers to track, one per line, added to those tracked with
+    /// `grunndata person track`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracked_persons_file: Option<PathBuf>,
+    /// `grunndata status` fails when the last successful sync is older than this.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub stale_after: Duration,
+}
+
+impl Default for PregConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://et.persontjenesten.test.nhn.no".to_owned(),
+            legal_basis: true,
+            api_version: "2".to_owned(),
+            scope: "nhn:hgd-persontjenesten-api/read-with-legal-basis".to_owned(),
+            tracked_persons_file: None,
+            stale_after: Duration::from_hours(1),
+        }
+    }
+}
+
+/// `[hpr]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HprConfig {
+    /// HPR Offentlig API, REST (Maskinporten).
+    pub rest_base_url: String,
+    /// The SOAP service (HTTP Basic auth) for the change feed and, without export rights,
+    /// the bootstrap listing.
+    pub soap_url: String,
+    /// User of the SOAP service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soap_username: Option<String>,
+    /// Password of the SOAP service. Prefer `GRUNNDATA_HPR_SOAP_PASSWORD` to writing it here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub soap_password: Option<Secret<String>>,
+    /// URL of the bulk export (scope `nhn:hpr/export`). Not documented publicly: ask NHN.
+    /// Unset: bootstrap pages through the SOAP listing instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_url: Option<String>,
+    /// Maskinporten scopes to ask for.
+    pub scopes: Vec<String>,
+    /// `grunndata status` fails when the last successful sync is older than this.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub stale_after: Duration,
+}
+
+impl Default for HprConfig {
+    fn default() -> Self {
+        Self {
+            rest_base_url: "https://api.offentlig.test.hpr.nhn.no".to_owned(),
+            soap_url: "https://ws.test.nhn.no/v2/HPR/Basic".to_owned(),
+            soap_username: None,
+            soap_password: None,
+            export_url: None,
+            scopes: vec!["nhn:hpr/basic".to_owned(), "nhn:hpr/extended".to_owned()],
+            stale_after: Duration::from_hours(26),
+        }
+    }
+}
+
+/// `[helseid]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelseIdConfig {
+    /// The token endpoint (test environment by default).
+    pub token_endpoint: String,
+    /// HelseID's issuer: the `aud` of client assertions.
+    pub issuer: String,
+    /// The client id HelseID gave you.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The client's private key (PEM or JWK file) for `private_key_jwt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_path: Option<PathBuf>,
+    /// Signing algorithm (RS256, PS256, ES256, …). Unset: from the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// A separate key for DPoP proofs. Unset: the client key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_key_path: Option<PathBuf>,
+}
+
+impl Default for HelseIdConfig {
+    fn default() -> Self {
+        Self {
+            token_endpoint: "https://helseid-sts.test.nhn.no/connect/token".to_owned(),
+            issuer: "https://helseid-sts.test.nhn.no/".to_owned(),
+            client_id: None,
+            key_path: None,
+            algorithm: None,
+            dpop_key_path: None,
+        }
+    }
+}
+
+/// `[maskinporten]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct MaskinportenConfig {
+    /// The token endpoint (test environment by default).
+    pub token_endpoint: String,
+    /// The `aud` of the JWT grant.
+    pub audience: String,
+    /// The client id (integration id) from Samarbeidsportalen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The client's private RSA key (PEM or JWK file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_path: Option<PathBuf>,
+    /// The key id registered with Maskinporten.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+}
+
+impl Default for MaskinportenConfig {
+    fn default() -> Self {
+        Self {
+            token_endpoint: "https://test.maskinporten.no/token".to_owned(),
+            audience: "https://test.maskinporten.no/".to_owned(),
+            client_id: None,
+            key_path: None,
+            kid: None,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (if given), then the process's `GRUNNDATA_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        apply_env(config, std::env::vars())
+    }
+
+    /// Reads a TOML file; missing sections and keys keep their defaults.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses TOML text; the error is the parser's message with line and column.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|error| error.to_string())
+    }
+
+    /// The configuration as TOML (without comments; see [`Config::template`] for those).
+    pub fn to_toml(&self) -> Result<String, String> {
+        toml::to_string(self).map_err(|error| error.to_string())
+    }
+
+    /// A commented template of every option with its default, for `grunndata config init`.
+    pub fn template() -> String {
+        template::render()
+    }
+}

@@ -1,0 +1,466 @@
+//! Brønnøysund Enhetsregisteret, open data API (no auth).
+//!
+//! | operation | endpoints |
+//! |---|---|
+//! | bootstrap | `GET /enheter/lastned`, then `GET /underenheter/lastned` (gzip JSON arrays, streamed) |
+//! | changes | `GET /oppdateringer/enheter`, `GET /oppdateringer/underenheter` (`oppdateringsid` inclusive, separate counters), then `GET /enheter/{orgnr}` / `GET /underenheter/{orgnr}` per changed unit |
+//! | fetch | `GET /enheter/{orgnr}`, falling back to `GET /underenheter/{orgnr}` on 404 |
+//!
+//! `endringstype` → [`Change`]: `Ny`, `Endring`, `Ukjent` and `Sletting` refetch the unit
+//! (200 → [`Change::Upsert`]; a deleted unit comes back with `slettedato` and is kept, marked;
+//! 404 → [`Change::Delete`]; 410 → [`Change::Purge`]); `Fjernet` → [`Change::Purge`] without a
+//! fetch.
+//!
+//! Decisions where the API documentation is silent:
+//! - Feed pages are requested with `page=0&size=`[`BrregConfig::page_size`]`&sort=id,ASC` and
+//!   the next page is `oppdateringsid = max seen + 1`, as current clients do (observed), which
+//!   also keeps clear of the documented 10 000-deep paging cap.
+//! - The bulk files carry no `oppdateringsid`, so the resume cursor is a time: the file's
+//!   `Last-Modified` (HTTP-date) minus [`BrregConfig::resume_margin`], or — when the header
+//!   is missing or not an HTTP-date (one report says it is a Java `Date.toString()`) — the
+//!   request time minus [`BrregConfig::fallback_margin`] (files are produced nightly). Replayed
+//!   events are idempotent refetches.
+//! - Both files are assumed to come from the same nightly run; the `enheter` file's time is
+//!   used for both feeds (the `underenheter` request starts only after `enheter` is consumed).
+//! - Brreg documents no "cursor too old". A 410 from a feed endpoint, or a 400 whose body says
+//!   the history is no longer available, is read as such ([`SourceError::CursorExpired`]);
+//!   any other 400 is a [`SourceError::Status`].
+
+mod bulk;
+mod cursor;
+mod dto;
+mod feed;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, ETAG, HeaderMap, HeaderValue, LAST_MODIFIED};
+
+pub use cursor::{BrregCursor, FeedPosition};
+pub use feed::ChangeType;
+
+use crate::core::id::OrgNumber;
+use crate::core::model::{Organisation, UnitKind};
+use crate::source::{
+    Change, Cursor, HttpClient, HttpConfig, Page, Parsed, RecordStream, RequestSpec, Snapshot,
+    Source, SourceError,
+};
+use crate::store::Register;
+
+/// Production base URL.
+pub const PRODUCTION_URL: &str = "https://data.brreg.no/enhetsregisteret/api";
+
+const ACCEPT_ENHET: &str = "application/vnd.brreg.enhetsregisteret.enhet.v2+json;charset=UTF-8";
+const ACCEPT_UNDERENHET: &str =
+    "application/vnd.brreg.enhetsregisteret.underenhet.v2+json;charset=UTF-8";
+const ACCEPT_BULK_ENHET: &str =
+    "application/vnd.brreg.enhetsregisteret.enhet.v2+gzip;charset=UTF-8";
+const ACCEPT_BULK_UNDERENHET: &str =
+    "application/vnd.brreg.enhetsregisteret.underenhet.v2+gzip;charset=UTF-8";
+// The underenhet variant is UNVERIFIED (UPSTREAMS.md §1); `application/json` is offered too.
+const ACCEPT_FEED_ENHET: &str =
+    "application/vnd.brreg.enhetsregisteret.oppdatering.enhet.v1+json, application/json;q=0.5";
+const ACCEPT_FEED_UNDERENHET: &str =
+    "application/vnd.brreg.enhetsregisteret.oppdatering.underenhet.v1+json, application/json;q=0.5";
+
+/// Settings of the Brreg client.
+#[derive(Debug, Clone)]
+pub struct BrregConfig {
+    /// Base URL, e.g. [`PRODUCTION_URL`] or the fake's `…/brreg/enhetsregisteret/api`.
+    pub base_url: String,
+    /// Timeouts, retries, concurrency.
+    pub http: HttpConfig,
+    /// Events per feed page (`size`). Clients use up to 10 000 (observed); the maximum is
+    /// undocumented.
+    pub page_size: u32,
+    /// How far before the bulk file's `Last-Modified` the feeds resume.
+    pub resume_margin: Duration,
+    /// How far before the request time the feeds resume when `Last-Modified` is unusable.
+    pub fallback_margin: Duration,
+}
+
+impl BrregConfig {
+    /// Defaults against `base_url`.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            http: HttpConfig::default(),
+            page_size: 1000,
+            resume_margin: Duration::from_hours(2),
+            fallback_margin: Duration::from_hours(26),
+        }
+    }
+}
+
+/// The Enhetsregisteret client.
+#[derive(Debug, Clone)]
+pub struct BrregClient {
+    http: HttpClient,
+    config: BrregConfig,
+}
+
+/// A single unit lookup's outcome.
+#[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "transient, one per lookup; boxing would cost an allocation per unit"
+)]
+pub enum UnitLookup {
+    /// 200: the unit (possibly with `slettedato`), or why it did not parse.
+    Found(Parsed<Organisation>),
+    /// 404 "Enheten finnes ikke".
+    NotFound,
+    /// 410 "Enheten er fjernet": removed from open data.
+    Removed,
+}
+
+impl BrregClient {
+    /// A client for `config` (no auth: Brreg is open data).
+    pub fn new(config: BrregConfig) -> Result<Self, SourceError> {
+        let http = HttpClient::builder(Register::Brreg, config.base_url.clone())
+            .config(config.http.clone())
+            .build()?;
+        Ok(Self { http, config })
+    }
+
+    /// The HTTP client (for tests and diagnostics).
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// Streams one bulk file. Returns the stream and the response headers (`ETag`,
+    /// `Last-Modified`).
+    pub async fn bulk(
+        &self,
+        unit: UnitKind,
+    ) -> Result<(RecordStream<Organisation>, HeaderMap), SourceError> {
+        let (path, accept) = match unit {
+            UnitKind::MainUnit => ("/enheter/lastned", ACCEPT_BULK_ENHET),
+            UnitKind::SubUnit => ("/underenheter/lastned", ACCEPT_BULK_UNDERENHET),
+        };
+        let spec = RequestSpec::get(path)
+            .header(ACCEPT, HeaderValue::from_static(accept))
+            .streaming();
+        let response = self.http.send(&spec).await?;
+        let headers = response.headers().clone();
+        Ok((bulk::stream_units(response, unit, path.to_owned()), headers))
+    }
+
+    /// Looks one unit up.
+    pub async fn lookup(
+        &self,
+        unit: UnitKind,
+        org_number: &OrgNumber,
+    ) -> Result<UnitLookup, SourceError> {
+        let (path, accept) = match unit {
+            UnitKind::MainUnit => (format!("/enheter/{org_number}"), ACCEPT_ENHET),
+            UnitKind::SubUnit => (format!("/underenheter/{org_number}"), ACCEPT_UNDERENHET),
+        };
+        let spec = RequestSpec::get(path)
+            .header(ACCEPT, HeaderValue::from_static(accept))
+            .allow(StatusCode::NOT_FOUND)
+            .allow(StatusCode::GONE);
+        let fetched = self.http.fetch(&spec).await?;
+        Ok(match fetched.status {
+            StatusCode::NOT_FOUND => UnitLookup::NotFound,
+            StatusCode::GONE => UnitLookup::Removed,
+            _ => UnitLookup::Found(dto::parse_unit(&fetched.body, unit)),
+        })
+    }
+
+    /// Reads one page of one feed from `position`: the reduced changes, malformed events and
+    /// records, the next position, and whether the feed is caught up.
+    pub async fn feed_page(
+        &self,
+        unit: UnitKind,
+        position: FeedPosition,
+    ) -> Result<FeedPage, SourceError> {
+        let (path, accept) = match unit {
+            UnitKind::MainUnit => ("/oppdateringer/enheter", ACCEPT_FEED_ENHET),
+            UnitKind::SubUnit => ("/oppdateringer/underenheter", ACCEPT_FEED_UNDERENHET),
+        };
+        let mut spec = RequestSpec::get(path)
+            .header(ACCEPT, HeaderValue::from_static(accept))
+            .allow(StatusCode::GONE)
+            .allow(StatusCode::BAD_REQUEST);
+        let from = match position {
+            FeedPosition::Id(id) => {
+                spec = spec.query("oppdateringsid", id);
+                Some(id)
+            }
+            FeedPosition::Since(at) => {
+                spec = spec.query("dato", FeedPosition::dato(at));
+                None
+            }
+        };
+        spec = spec
+            .query("page", 0)
+            .query("size", self.config.page_size)
+            .query("sort", "id,ASC");
+        let fetched = self.http.fetch(&spec).await?;
+        if fetched.status == StatusCode::GONE
+            || (fetched.status == StatusCode::BAD_REQUEST && history_expired(&fetched.body))
+        {
+            return Err(SourceError::CursorExpired {
+                register: Register::Brreg,
+                cursor: format!("{unit:?}@{position:?}"),
+                reason: format!("GET {path} answered {}", fetched.status),
+            });
+        }
+        if fetched.status == StatusCode::BAD_REQUEST {
+            return Err(SourceError::Status {
+                register: Register::Brreg,
+                method: "GET".to_owned(),
+                path: path.to_owned(),
+                status: fetched.status,
+                attempts: 1,
+                body: Some(excerpt(&fetched.body)),
+            });
+        }
+        let page: feed::UpdatesPage = self.http.decode(&spec, &fetched.body)?;
+        let items = page.into_items();
+        let raw_count = items.len();
+        let reduced = feed::reduce(items, from);
+        let next = match (reduced.max_id, position) {
+            (Some(max), FeedPosition::Id(id)) => FeedPosition::Id(id.max(max + 1)),
+            (Some(max), FeedPosition::Since(_)) => FeedPosition::Id(max + 1),
+            (None, position) => position,
+        };
+        let caught_up = raw_count < usize::try_from(self.config.page_size).unwrap_or(usize::MAX);
+        if !caught_up && next == position {
+            return Err(SourceError::Envelope {
+                register: Register::Brreg,
+                method: "GET".to_owned(),
+                path: path.to_owned(),
+                field: "_embedded".to_owned(),
+                message: "a full page without a readable oppdateringsid; cannot move on".to_owned(),
+            });
+        }
+        let mut malformed = reduced.malformed;
+        let resolved = self.resolve(unit, reduced.events).await?;
+        let mut changes = Vec::with_capacity(resolved.len());
+        for item in resolved {
+            match item {
+                Resolved::Change(change) => changes.push(change),
+                Resolved::Malformed(record) => malformed.push(record),
+            }
+        }
+        Ok(FeedPage {
+            changes,
+            malformed,
+            next,
+            caught_up,
+            events_seen: raw_count,
+        })
+    }
+
+    /// Turns reduced events into changes, refetching units with bounded concurrency; results
+    /// keep the events' order.
+    async fn resolve(
+        &self,
+        unit: UnitKind,
+        events: Vec<feed::Event>,
+    ) -> Result<Vec<Resolved>, SourceError> {
+        stream::iter(events)
+            .map(|event| self.resolve_one(unit, event))
+            .buffered(self.http.concurrency())
+            .try_collect()
+            .await
+    }
+
+    async fn resolve_one(
+        &self,
+        unit: UnitKind,
+        event: feed::Event,
+    ) -> Result<Resolved, SourceError> {
+        let key = event.org_number;
+        if event.change == ChangeType::Removed {
+            return Ok(Resolved::Change(Change::Purge { key, at: event.at }));
+        }
+        let lookup = self.lookup(unit, &key).await?;
+        let fetched_at = Utc::now();
+        Ok(match lookup {
+            UnitLookup::Found(Parsed::Record(record)) => Resolved::Change(Change::Upsert {
+                record,
+                changed_at: event.at,
+                fetched_at,
+            }),
+            UnitLookup::Found(Parsed::Malformed(record)) => Resolved::Malformed(record),
+            UnitLookup::NotFound => Resolved::Change(Change::Delete { key, at: event.at }),
+            UnitLookup::Removed => Resolved::Change(Change::Purge { key, at: event.at }),
+        })
+    }
+
+    /// The resume cursor for a bulk file with these headers, requested at `requested_at`.
+    pub fn resume_after(&self, headers: &HeaderMap, requested_at: DateTime<Utc>) -> BrregCursor {
+        let at = match last_modified(headers) {
+            Some(at) => at - self.config.resume_margin,
+            None => requested_at - self.config.fallback_margin,
+        };
+        BrregCursor::since(at)
+    }
+}
+
+/// One page of one Brreg feed.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    /// Changes in `oppdateringsid` order, one per unit.
+    pub changes: Vec<Change<Organisation>>,
+    /// Events and records that did not parse.
+    pub malformed: Vec<crate::source::MalformedRecord>,
+    /// Where this feed continues.
+    pub next: FeedPosition,
+    /// Whether the page was not full.
+    pub caught_up: bool,
+    /// Events on the page, before reduction.
+    pub events_seen: usize,
+}
+
+#[allow(clippy::large_enum_variant, reason = "transient, one per event")]
+enum Resolved {
+    Change(Change<Organisation>),
+    Malformed(crate::source::MalformedRecord),
+}
+
+/// Whether a 400 from a feed says its history is no longer available. Brreg documents no such
+/// answer; this matches the Spring error texts "…ikke lenger tilgjengelig" (as the fake sends)
+/// and English "no longer available"/"expired".
+fn history_expired(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(body).to_lowercase();
+    ["ikke lenger tilgjengelig", "no longer available", "expired"]
+        .iter()
+        .any(|needle| text.contains(needle))
+}
+
+/// The start of a response body for an error message.
+fn excerpt(body: &[u8]) -> String {
+    let end = body.len().min(300);
+    String::from_utf8_lossy(&body[..end]).trim().to_owned()
+}
+
+/// `Last-Modified` as an HTTP-date, if it is one.
+fn last_modified(headers: &HeaderMap) -> Option<DateTime<Utc>> {
+    let text = headers.get(LAST_MODIFIED)?.to_str().ok()?;
+    let at = httpdate::parse_http_date(text.trim()).ok()?;
+    Some(DateTime::<Utc>::from(at))
+}
+
+/// The snapshot id: the `ETag`, else `Last-Modified`, else the request time.
+fn snapshot_id(headers: &HeaderMap, requested_at: DateTime<Utc>) -> String {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    header(ETAG)
+        .or_else(|| header(LAST_MODIFIED))
+        .unwrap_or_else(|| format!("requested {}", requested_at.to_rfc3339()))
+}
+
+impl Source for BrregClient {
+    type Record = Organisation;
+
+    fn register(&self) -> Register {
+        Register::Brreg
+    }
+
+    async fn bootstrap(&self) -> Result<Snapshot<Organisation>, SourceError> {
+        let requested_at = Utc::now();
+        let (main_units, headers) = self.bulk(UnitKind::MainUnit).await?;
+        let client = self.clone();
+        let sub_units = stream::once(async move {
+            match client.bulk(UnitKind::SubUnit).await {
+                Ok((records, _)) => records,
+                Err(error) => Box::pin(stream::iter([Err(error)])) as RecordStream<Organisation>,
+            }
+        })
+        .flatten();
+        Ok(Snapshot {
+            records: Box::pin(main_units.chain(sub_units)),
+            id: snapshot_id(&headers, requested_at),
+            at: last_modified(&headers).unwrap_or(requested_at),
+            resume: self.resume_after(&headers, requested_at).to_cursor(),
+        })
+    }
+
+    /// One page of each feed, read concurrently; main units first in the page. `caught_up`
+    /// when both pages were short.
+    async fn changes(&self, cursor: &Cursor) -> Result<Page<Organisation>, SourceError> {
+        let mut position = BrregCursor::parse(cursor)?;
+        let (main, sub) = futures_util::future::try_join(
+            self.feed_page(UnitKind::MainUnit, position.enheter),
+            self.feed_page(UnitKind::SubUnit, position.underenheter),
+        )
+        .await
+        .map_err(|error| with_cursor(error, cursor))?;
+        position.enheter = main.next;
+        position.underenheter = sub.next;
+        let mut changes = main.changes;
+        changes.extend(sub.changes);
+        let mut malformed = main.malformed;
+        malformed.extend(sub.malformed);
+        Ok(Page {
+            changes,
+            malformed,
+            next_cursor: position.to_cursor(),
+            caught_up: main.caught_up && sub.caught_up,
+            events_seen: main.events_seen + sub.events_seen,
+        })
+    }
+
+    async fn fetch(&self, keys: &[OrgNumber]) -> Result<Vec<Parsed<Organisation>>, SourceError> {
+        let found: Vec<Option<Parsed<Organisation>>> = stream::iter(keys.iter().copied())
+            .map(|key| async move {
+                match self.lookup(UnitKind::MainUnit, &key).await? {
+                    UnitLookup::Found(parsed) => Ok::<_, SourceError>(Some(parsed)),
+                    UnitLookup::Removed => Ok(None),
+                    UnitLookup::NotFound => match self.lookup(UnitKind::SubUnit, &key).await? {
+                        UnitLookup::Found(parsed) => Ok(Some(parsed)),
+                        UnitLookup::NotFound | UnitLookup::Removed => Ok(None),
+                    },
+                }
+            })
+            .buffered(self.http.concurrency())
+            .try_collect()
+            .await?;
+        let mut seen = HashMap::new();
+        Ok(found
+            .into_iter()
+            .flatten()
+            .filter(|parsed| match parsed {
+                Parsed::Record(record) => seen.insert(record.org_number, ()).is_none(),
+                Parsed::Malformed(_) => true,
+            })
+            .collect())
+    }
+}
+
+/// Puts the stored cursor text into a `CursorExpired` raised for one feed.
+fn with_cursor(error: SourceError, cursor: &Cursor) -> SourceError {
+    match error {
+        SourceError::CursorExpired {
+            register, reason, ..
+        } => SourceError::CursorExpired {
+            register,
+            cursor: cursor.as_str().to_owned(),
+            reason,
+        },
+        other => other,
+    }
+}
+
+/// The JSON field names this client reads, per upstream schema: `(schema, names)`. For the
+/// field-name agreement test against the spec.
+pub fn field_names() -> Vec<(&'static str, &'static [&'static str])> {
+    dto::field_names()
+}
+
+/// Parses one unit's JSON as the single-unit endpoints and bulk files deliver it (for golden
+/// tests and tools).
+pub fn parse_unit(raw: &[u8], unit: UnitKind) -> Parsed<Organisation> {
+    dto::parse_unit(raw, unit)
+}

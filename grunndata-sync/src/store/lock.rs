@@ -1,0 +1,124 @@
+//! The single-writer lock of a mirror.
+//!
+//! Only one sync process may write a mirror at a time. On SQLite that is an exclusive lock on
+//! `<database>.lock` (released by the kernel when the process dies, so a `kill -9` never leaves
+//! a stale lock); on PostgreSQL a session advisory lock keyed by database and schema, held on a
+//! dedicated connection (released when the connection closes, including when the node dies).
+//! A standby sync node simply retries [`Store::writer_lock`](super::Store::writer_lock).
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use sha2::{Digest as _, Sha256};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection as _, PgConnection};
+
+use super::StoreError;
+use super::exec::{Exec, fetch_optional};
+use super::value::{Kind, Value};
+
+/// Proof that this process is the mirror's only writer; dropping it releases the lock.
+#[derive(Debug)]
+pub struct WriterLock {
+    inner: Held,
+}
+
+enum Held {
+    File(#[allow(dead_code, reason = "held for its lock")] File),
+    Postgres(PgConnection),
+}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(_) => f.write_str("LockFile"),
+            Self::Postgres(_) => f.write_str("AdvisoryLock"),
+        }
+    }
+}
+
+impl WriterLock {
+    /// Releases the lock now (dropping it does the same; this also closes the PostgreSQL
+    /// connection cleanly).
+    pub async fn release(self) {
+        match self.inner {
+            Held::File(file) => drop(file),
+            Held::Postgres(conn) => {
+                let _ = conn.close().await;
+            }
+        }
+    }
+}
+
+pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreError> {
+    let lock_error = |source| StoreError::LockFile {
+        path: path.to_owned(),
+        source,
+    };
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(lock_error)?;
+    match file.try_lock() {
+        Ok(()) => Ok(WriterLock {
+            inner: Held::File(file),
+        }),
+        Err(TryLockError::WouldBlock) => Err(StoreError::WriterBusy {
+            location: location.to_owned(),
+        }),
+        Err(TryLockError::Error(source)) => Err(lock_error(source)),
+    }
+}
+
+pub(crate) async fn postgres(
+    options: &PgConnectOptions,
+    location: &str,
+) -> Result<WriterLock, StoreError> {
+    let db = StoreError::db("taking the writer lock", None);
+    let mut conn = PgConnection::connect_with(options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            location: location.to_owned(),
+            source,
+        })?;
+    let scope = fetch_optional(
+        &mut conn,
+        "SELECT current_database()::text || '/' || coalesce(current_schema()::text, '')",
+        &[],
+        &[Kind::Text],
+    )
+    .await
+    .map_err(db)?
+    .and_then(|mut row| row.text(0))
+    .unwrap_or_default();
+    let hash = Sha256::digest(format!("grunndata-writer/{scope}").as_bytes());
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&hash[..8]);
+    let got = conn
+        .fetch(
+            "SELECT pg_try_advisory_lock($1)",
+            &[Value::Int(Some(i64::from_be_bytes(key)))],
+            &[Kind::Bool],
+        )
+        .await
+        .map_err(db)?
+        .into_iter()
+        .next()
+        .and_then(|mut row| row.bool(0))
+        .unwrap_or(false);
+    if got {
+        Ok(WriterLock {
+            inner: Held::Postgres(conn),
+        })
+    } else {
+        let _ = conn.close().await;
+        Err(StoreError::WriterBusy {
+            location: location.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,605 @@
+//! The mirror store: one API over SQLite and PostgreSQL.
+//!
+//! The store is what journal systems read from all day and what sync jobs write to all night.
+//! [`Store::open`] picks the backend by URL scheme (`sqlite://PATH`, `postgres://…`), creates
+//! or migrates the schema (embedded migrations, one folder per backend), and refuses a database
+//! that is not grunndata's or whose schema is newer than this binary.
+//!
+//! What it holds, per register (`brreg`, `ar`, `hpr`, `preg`): the current records with typed,
+//! indexed columns for every identifier, parent link, search name, validity and status flag,
+//! plus the full canonical JSON; earlier versions with the interval in which they were current;
+//! and the sync state (cursor, snapshot, last success and error, a change-marker version).
+//! Beside them: the tracked persons, an append-only audit log and the quarantine.
+//!
+//! Writes go through [`Store::apply`]: a [`Batch`] of upserts and deletes, quarantine entries,
+//! an optional sweep and the new cursor, all in one transaction — a crash at any instant leaves
+//! the mirror at a batch boundary, and applying the same batch twice changes nothing.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), grunndata_sync::store::StoreError> {
+//! use grunndata_sync::core::id::OrgNumber;
+//! use grunndata_sync::core::model::Organisation;
+//! use grunndata_sync::store::{Register, Store};
+//!
+//! let store = Store::open("sqlite:///var/lib/grunndata/grunndata.db").await?;
+//! let orgnr: OrgNumber = "974760673".parse().expect("valid orgnr");
+//! if let Some(found) = store.get::<Organisation>(&orgnr).await? {
+//!     println!("{:?}, fetched {}", found.record.name, found.fetched_at);
+//! }
+//! println!("brreg digest {}", store.digest(Register::Brreg).await?);
+//! # Ok(()) }
+//! ```
+
+mod audit;
+mod batch;
+mod bulk;
+mod digest;
+mod error;
+mod exec;
+mod location;
+mod lock;
+mod postgres;
+mod quarantine;
+mod read;
+mod record;
+mod register;
+mod registers;
+mod schema;
+mod search;
+mod sql;
+mod sqlite;
+mod sync_state;
+mod tracked;
+mod value;
+mod write;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, SqliteConnection};
+
+pub use audit::{AuditEntry, AuditQuery, AuditRecord};
+pub use batch::{Batch, BatchOutcome, Change, Delete, QuarantineEntry, Snapshot, Upsert};
+pub use digest::{RecordDigest, RegisterDigest};
+pub use error::{StoreError, StoreResult};
+pub use location::{Location, default_sqlite_path, default_url};
+pub use lock::WriterLock;
+pub use quarantine::QuarantineRecord;
+pub use read::RegisterCounts;
+pub use record::{MirrorRecord, RecordKey, Stored, Version, VersionEnd};
+pub use register::{Register, UnknownRegister};
+pub use sync_state::SyncState;
+pub use tracked::{TrackedPerson, UntrackOutcome};
+
+use crate::core::id::{HerId, HprNumber, NationalId, OrgNumber};
+use crate::core::model::{CommunicationParty, HealthPersonnel, Organisation, Person};
+use value::Value;
+
+/// Tuning for [`Store::open_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Reader connections on SQLite; pool size on PostgreSQL. Default 8.
+    pub max_connections: u32,
+    /// How long an SQLite write waits for another process's write lock. Default 30 s.
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            busy_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Which database a [`Store`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BackendKind {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+/// The mirror store. Cheap to clone (the clones share connection pools).
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(sqlite::SqliteBackend),
+    Postgres(Box<postgres::PgBackend>),
+}
+
+/// Runs `$body` with `$conn` bound to a reader connection of either backend.
+macro_rules! with_reader {
+    ($store:expr, $op:expr, $register:expr, |$conn:ident| $body:expr) => {{
+        let db = StoreError::db($op, $register);
+        match &$store.backend {
+            Backend::Sqlite(backend) => {
+                let mut pooled = backend.readers.acquire().await.map_err(db)?;
+                let $conn: &mut SqliteConnection = &mut pooled;
+                $body
+            }
+            Backend::Postgres(backend) => {
+                let mut pooled = backend.pool.acquire().await.map_err(db)?;
+                let $conn: &mut PgConnection = &mut pooled;
+                $body
+            }
+        }
+    }};
+}
+
+/// Runs `$body` (a `Result<_, StoreError>`) in a write transaction on either backend,
+/// committing on `Ok` and rolling back on `Err`.
+macro_rules! in_transaction {
+    ($store:expr, $op:expr, $register:expr, |$conn:ident| $body:expr) => {{
+        let db = StoreError::db($op, $register);
+        match &$store.backend {
+            Backend::Sqlite(backend) => {
+                // IMMEDIATE takes the write lock up front, so a second writer process waits
+                // (busy timeout) instead of failing when it upgrades a read.
+                let mut tx = backend
+                    .writer
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db)?;
+                let result = {
+                    let $conn: &mut SqliteConnection = &mut tx;
+                    $body
+                };
+                finish(tx, result, db).await
+            }
+            Backend::Postgres(backend) => {
+                let mut tx = backend.pool.begin().await.map_err(db)?;
+                let result = {
+                    let $conn: &mut PgConnection = &mut tx;
+                    $body
+                };
+                finish(tx, result, db).await
+            }
+        }
+    }};
+}
+
+/// Commits on success, rolls back on failure.
+async fn finish<DB: sqlx::Database, T>(
+    tx: sqlx::Transaction<'_, DB>,
+    result: Result<T, StoreError>,
+    db: impl Fn(sqlx::Error) -> StoreError,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await.map_err(db)?;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+impl Store {
+    /// Opens the mirror at `url` with default options; see [`open_with`](Self::open_with).
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with(url, &StoreOptions::default()).await
+    }
+
+    /// Opens the mirror in the default SQLite file ([`default_sqlite_path`]).
+    pub async fn open_default() -> StoreResult<Self> {
+        Self::open(&default_url()?).await
+    }
+
+    /// Opens the mirror at `url` (`sqlite://PATH`, `sqlite:PATH`, `postgres://…`,
+    /// `postgresql://…`).
+    ///
+    /// SQLite: creates the file (mode 0600) and its directory (0700) if missing, and uses WAL,
+    /// `synchronous=NORMAL`, a busy timeout and foreign keys. PostgreSQL: works in the
+    /// connection's current schema. Both: run the embedded migrations, after refusing a
+    /// database that is not grunndata's ([`StoreError::NotGrunndata`]) or is newer than this
+    /// binary ([`StoreError::SchemaTooNew`]) — never overwriting it.
+    pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Self> {
+        let backend = match Location::parse(url)? {
+            Location::Sqlite(path) => Backend::Sqlite(sqlite::open(&path, options).await?),
+            Location::Postgres(url) => {
+                Backend::Postgres(Box::new(postgres::open(&url, options).await?))
+            }
+        };
+        let store = Self { backend };
+        tracing::debug!(location = %store.location(), "opened mirror store");
+        Ok(store)
+    }
+
+    /// Which backend this store uses.
+    pub fn backend(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Where the mirror is, for people: the SQLite path, or PostgreSQL host, port, database
+    /// and schema (never a password).
+    pub fn location(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite(backend) => backend.location(),
+            Backend::Postgres(backend) => backend.location.clone(),
+        }
+    }
+
+    /// Closes every connection (waiting for those in use to be returned).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(backend) => {
+                backend.readers.close().await;
+                backend.writer.close().await;
+            }
+            Backend::Postgres(backend) => backend.pool.close().await,
+        }
+    }
+
+    /// Takes the mirror's single-writer lock, or fails at once with
+    /// [`StoreError::WriterBusy`] if another process holds it. Sync jobs hold it while they
+    /// run; lookups never need it.
+    pub async fn writer_lock(&self) -> StoreResult<WriterLock> {
+        match &self.backend {
+            Backend::Sqlite(backend) => lock::sqlite(&backend.lock_path(), &backend.location()),
+            Backend::Postgres(backend) => lock::postgres(&backend.options, &backend.location).await,
+        }
+    }
+
+    // ----- writes -------------------------------------------------------------------------
+
+    /// Applies a batch — changes, quarantine entries, sweep, cursor and snapshot — in one
+    /// transaction. Re-applying the same batch changes nothing.
+    pub async fn apply<R: MirrorRecord>(&self, batch: Batch<R>) -> StoreResult<BatchOutcome> {
+        let register = R::REGISTER;
+        let outcome = in_transaction!(self, "applying a batch", Some(register), |conn| {
+            match bulk::active(conn, register).await {
+                Ok(bulk) => write::apply(conn, batch, bulk).await,
+                Err(source) => Err(StoreError::db("applying a batch", Some(register))(source)),
+            }
+        })?;
+        tracing::debug!(
+            %register,
+            inserted = outcome.inserted,
+            changed = outcome.changed,
+            refreshed = outcome.refreshed,
+            deleted = outcome.deleted + outcome.purged + outcome.swept,
+            quarantined = outcome.quarantined,
+            version = outcome.version,
+            "applied batch"
+        );
+        Ok(outcome)
+    }
+
+    /// Starts a fresh bulk load of `register`: if its table is empty, drops the secondary
+    /// indexes (recording them) so the bootstrap loads faster; resumes an interrupted one.
+    /// Returns whether the register is in bulk mode. Call [`finish_bulk_load`] at the end.
+    ///
+    /// [`finish_bulk_load`]: Self::finish_bulk_load
+    pub async fn begin_bulk_load(&self, register: Register) -> StoreResult<bool> {
+        in_transaction!(self, "starting a bulk load", Some(register), |conn| {
+            bulk::begin(conn, register, self.list_indexes_sql()).await
+        })
+    }
+
+    /// Rebuilds the indexes dropped by [`begin_bulk_load`](Self::begin_bulk_load) and
+    /// refreshes planner statistics; returns how many indexes were rebuilt.
+    pub async fn finish_bulk_load(&self, register: Register) -> StoreResult<u64> {
+        let rebuilt = in_transaction!(self, "finishing a bulk load", Some(register), |conn| {
+            bulk::finish(conn, register).await
+        })?;
+        let analyze = match self.backend {
+            Backend::Sqlite(_) => sqlite::ANALYZE,
+            Backend::Postgres(_) => postgres::ANALYZE,
+        };
+        in_transaction!(
+            self,
+            "analysing after a bulk load",
+            Some(register),
+            |conn| {
+                exec::Exec::execute(conn, analyze, &[])
+                    .await
+                    .map_err(StoreError::db(
+                        "analysing after a bulk load",
+                        Some(register),
+                    ))
+            }
+        )?;
+        Ok(rebuilt)
+    }
+
+    fn list_indexes_sql(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => sqlite::LIST_INDEXES,
+            Backend::Postgres(_) => postgres::LIST_INDEXES,
+        }
+    }
+
+    /// Records that a sync run of `register` completed successfully at `at`.
+    pub async fn record_success(&self, register: Register, at: DateTime<Utc>) -> StoreResult<()> {
+        in_transaction!(self, "recording sync success", Some(register), |conn| {
+            sync_state::record_success(conn, register, at)
+                .await
+                .map_err(StoreError::db("recording sync success", Some(register)))
+        })
+    }
+
+    /// Records that a sync run of `register` failed at `at` with `message` (plain words; no
+    /// NIN or secret).
+    pub async fn record_error(
+        &self,
+        register: Register,
+        at: DateTime<Utc>,
+        message: &str,
+    ) -> StoreResult<()> {
+        in_transaction!(self, "recording sync error", Some(register), |conn| {
+            sync_state::record_error(conn, register, at, message)
+                .await
+                .map_err(StoreError::db("recording sync error", Some(register)))
+        })
+    }
+
+    // ----- reads by key, as of, history ---------------------------------------------------
+
+    /// The current record with `key` (orgnr, HER-id, HPR number, person id).
+    pub async fn get<R: MirrorRecord>(&self, key: &R::Key) -> StoreResult<Option<Stored<R>>> {
+        with_reader!(self, "reading a record", Some(R::REGISTER), |conn| {
+            read::get::<_, R>(conn, key).await
+        })
+    }
+
+    /// The version of `key` that was current at `at`: the current record if it had begun by
+    /// then, else the historic version whose interval `[valid_from, valid_to)` holds `at`.
+    pub async fn get_as_of<R: MirrorRecord>(
+        &self,
+        key: &R::Key,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Version<R>>> {
+        with_reader!(self, "reading a version", Some(R::REGISTER), |conn| {
+            read::as_of::<_, R>(conn, key, at).await
+        })
+    }
+
+    /// Every stored version of `key`, newest first.
+    pub async fn versions<R: MirrorRecord>(&self, key: &R::Key) -> StoreResult<Vec<Version<R>>> {
+        with_reader!(self, "reading history", Some(R::REGISTER), |conn| {
+            read::versions::<_, R>(conn, key).await
+        })
+    }
+
+    /// Case-insensitive name search (æ, ø, å included): records in which every word of
+    /// `query` starts a word of the name, ordered by name, at most `limit`.
+    pub async fn search<R: MirrorRecord>(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Stored<R>>> {
+        with_reader!(self, "searching names", Some(R::REGISTER), |conn| {
+            read::search::<_, R>(conn, query, limit).await
+        })
+    }
+
+    async fn by_column<R: MirrorRecord>(
+        &self,
+        column: &'static str,
+        value: Value,
+        context: &(dyn Fn() -> String + Sync),
+    ) -> StoreResult<Vec<Stored<R>>> {
+        with_reader!(self, "reading records", Some(R::REGISTER), |conn| {
+            read::by_column::<_, R>(conn, column, value, context).await
+        })
+    }
+
+    // ----- reads by secondary identifiers -------------------------------------------------
+
+    /// Brreg units whose parent (`overordnetEnhet`) is `parent`: the sub-units of a main unit
+    /// and the organisasjonsledd under it.
+    pub async fn organisation_children(
+        &self,
+        parent: &OrgNumber,
+    ) -> StoreResult<Vec<Stored<Organisation>>> {
+        let context = || format!("parent_org_number {parent}");
+        self.by_column(
+            "parent_org_number",
+            Value::text(parent.to_string()),
+            &context,
+        )
+        .await
+    }
+
+    /// AR parties whose own organisation number is `org_number`.
+    pub async fn parties_by_org_number(
+        &self,
+        org_number: &OrgNumber,
+    ) -> StoreResult<Vec<Stored<CommunicationParty>>> {
+        let context = || format!("org_number {org_number}");
+        self.by_column("org_number", Value::text(org_number.to_string()), &context)
+            .await
+    }
+
+    /// AR parties (persons and services) under the organisation `parent` — one level of the
+    /// AR tree.
+    pub async fn party_children(
+        &self,
+        parent: HerId,
+    ) -> StoreResult<Vec<Stored<CommunicationParty>>> {
+        let context = || format!("parent_her_id {parent}");
+        self.by_column(
+            "parent_her_id",
+            Value::Int(Some(i64::from(parent.get()))),
+            &context,
+        )
+        .await
+    }
+
+    /// AR person parties with HPR number `hpr_number`.
+    pub async fn parties_by_hpr_number(
+        &self,
+        hpr_number: HprNumber,
+    ) -> StoreResult<Vec<Stored<CommunicationParty>>> {
+        let context = || format!("hpr_number {hpr_number}");
+        self.by_column(
+            "hpr_number",
+            Value::Int(Some(i64::from(hpr_number.get()))),
+            &context,
+        )
+        .await
+    }
+
+    /// AR parties with EDI address `edi_address` (exact).
+    pub async fn parties_by_edi_address(
+        &self,
+        edi_address: &str,
+    ) -> StoreResult<Vec<Stored<CommunicationParty>>> {
+        let context = || "edi_address".to_owned();
+        self.by_column("edi_address", Value::text(edi_address), &context)
+            .await
+    }
+
+    /// HPR personnel registered with `nin`.
+    pub async fn personnel_by_nin(
+        &self,
+        nin: &NationalId,
+    ) -> StoreResult<Vec<Stored<HealthPersonnel>>> {
+        let context = || "nin".to_owned();
+        self.by_column("nin", Value::text(nin.to_string()), &context)
+            .await
+    }
+
+    /// Tracked persons who hold or have held `nin`.
+    pub async fn persons_by_nin(&self, nin: &NationalId) -> StoreResult<Vec<Stored<Person>>> {
+        let context = || "nin".to_owned();
+        with_reader!(self, "reading records", Some(Register::Preg), |conn| {
+            read::select::<_, Person>(
+                conn,
+                "person_id IN (SELECT person_id FROM preg_identifier WHERE nin = $1)",
+                &[Value::text(nin.to_string())],
+                &context,
+            )
+            .await
+        })
+    }
+
+    // ----- register status ----------------------------------------------------------------
+
+    /// Record, deleted, history and quarantine counts of `register`.
+    pub async fn counts(&self, register: Register) -> StoreResult<RegisterCounts> {
+        with_reader!(self, "counting records", Some(register), |conn| {
+            read::counts(conn, register, Utc::now()).await
+        })
+    }
+
+    /// The content digest of `register`: equal on any two mirrors (SQLite or PostgreSQL)
+    /// holding the same current records. Reads every record digest, so it takes a moment on
+    /// a national register.
+    pub async fn digest(&self, register: Register) -> StoreResult<RegisterDigest> {
+        with_reader!(self, "computing the digest", Some(register), |conn| {
+            read::digest(conn, register).await
+        })
+    }
+
+    /// The sync state of `register`.
+    pub async fn sync_state(&self, register: Register) -> StoreResult<SyncState> {
+        with_reader!(self, "reading sync state", Some(register), |conn| {
+            sync_state::get(conn, register).await
+        })
+    }
+
+    /// The sync state of every register, in [`Register::ALL`] order.
+    pub async fn sync_states(&self) -> StoreResult<Vec<SyncState>> {
+        with_reader!(self, "reading sync state", None, |conn| {
+            sync_state::all(conn).await
+        })
+    }
+
+    /// The change marker of `register`: bumped in every batch that changed data. Cheap enough
+    /// to poll for cache invalidation.
+    pub async fn version(&self, register: Register) -> StoreResult<i64> {
+        with_reader!(self, "reading the version", Some(register), |conn| {
+            sync_state::version(conn, register)
+                .await
+                .map_err(StoreError::db("reading the version", Some(register)))
+        })
+    }
+
+    // ----- tracked persons ----------------------------------------------------------------
+
+    /// Starts tracking `nin`; returns `false` if it was already tracked.
+    pub async fn track_person(&self, nin: &NationalId, note: Option<&str>) -> StoreResult<bool> {
+        let at = Utc::now();
+        in_transaction!(self, "tracking a person", Some(Register::Preg), |conn| {
+            tracked::track(conn, nin, note, at)
+                .await
+                .map_err(StoreError::db("tracking a person", Some(Register::Preg)))
+        })
+    }
+
+    /// Stops tracking `nin` and purges every person left without a tracked NIN (current
+    /// record, history and identifiers).
+    pub async fn untrack_person(&self, nin: &NationalId) -> StoreResult<UntrackOutcome> {
+        in_transaction!(self, "untracking a person", Some(Register::Preg), |conn| {
+            tracked::untrack(conn, nin)
+                .await
+                .map_err(StoreError::db("untracking a person", Some(Register::Preg)))
+        })
+    }
+
+    /// Whether `nin` is tracked.
+    pub async fn is_tracked(&self, nin: &NationalId) -> StoreResult<bool> {
+        with_reader!(
+            self,
+            "reading tracked persons",
+            Some(Register::Preg),
+            |conn| {
+                tracked::is_tracked(conn, nin).await.map_err(StoreError::db(
+                    "reading tracked persons",
+                    Some(Register::Preg),
+                ))
+            }
+        )
+    }
+
+    /// Every tracked NIN, oldest first, with the person id once fetched.
+    pub async fn tracked_persons(&self) -> StoreResult<Vec<TrackedPerson>> {
+        with_reader!(
+            self,
+            "listing tracked persons",
+            Some(Register::Preg),
+            |conn| tracked::list(conn).await
+        )
+    }
+
+    // ----- audit and quarantine -----------------------------------------------------------
+
+    /// Appends a lookup to the audit log; returns its id. There is no way to change or remove
+    /// an entry.
+    pub async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<i64> {
+        in_transaction!(self, "appending to the audit log", entry.register, |conn| {
+            audit::append(conn, entry).await
+        })
+    }
+
+    /// Audit entries matching `query`, newest first.
+    pub async fn audit_log(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        with_reader!(self, "reading the audit log", None, |conn| {
+            audit::list(conn, query).await
+        })
+    }
+
+    /// The newest `limit` quarantine entries, of `register` or of all registers.
+    pub async fn quarantine(
+        &self,
+        register: Option<Register>,
+        limit: u32,
+    ) -> StoreResult<Vec<QuarantineRecord>> {
+        with_reader!(self, "listing quarantine", register, |conn| {
+            quarantine::list(conn, register, limit).await
+        })
+    }
+}

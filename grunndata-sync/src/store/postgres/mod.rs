@@ -1,0 +1,166 @@
+//! The PostgreSQL backend: one pool, everything in the connection's current schema.
+//!
+//! Several application nodes may share one mirror; readers never block the writer (MVCC), and
+//! the single-writer rule is a session advisory lock (see [`WriterLock`](super::WriterLock)).
+
+mod copy_text;
+mod upsert;
+
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection as _, PgConnection};
+
+use super::exec::{Exec, fetch_optional};
+use super::sqlite::{check_versions, migrate_error};
+use super::value::Kind;
+use super::{StoreError, StoreOptions};
+
+/// The embedded PostgreSQL migrations.
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// An open PostgreSQL mirror.
+#[derive(Clone)]
+pub(crate) struct PgBackend {
+    pub(crate) pool: PgPool,
+    pub(crate) options: PgConnectOptions,
+    /// `PostgreSQL host:port/database` — never the password.
+    pub(crate) location: String,
+}
+
+impl std::fmt::Debug for PgBackend {
+    /// Only the location: the connect options would print the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgBackend")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens the mirror at `url`, creating or migrating its tables in the current schema.
+pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<PgBackend, StoreError> {
+    let connect_options = PgConnectOptions::from_str(url)
+        .map_err(|error| StoreError::InvalidUrl {
+            reason: error.to_string(),
+        })?
+        .application_name("grunndata");
+    let location = format!(
+        "PostgreSQL {}:{}/{}",
+        connect_options.get_host(),
+        connect_options.get_port(),
+        connect_options
+            .get_database()
+            .unwrap_or("(default database)")
+    );
+    // One direct connection first: a wrong host or port fails at once with the driver's own
+    // error (a pool would keep retrying a refused connection until its timeout).
+    let mut conn = PgConnection::connect_with(&connect_options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            location: location.clone(),
+            source,
+        })?;
+    let schema = match inspect(&mut conn, &location).await {
+        Ok(schema) => schema,
+        Err(error) => {
+            let _ = conn.close().await;
+            return Err(error);
+        }
+    };
+    let location = format!("{location} (schema {schema})");
+    let migrated = MIGRATOR
+        .run(&mut conn)
+        .await
+        .map_err(|error| migrate_error(error, &location));
+    let _ = conn.close().await;
+    migrated?;
+    let pool = PgPoolOptions::new()
+        .max_connections(options.max_connections.max(2))
+        .acquire_timeout(Duration::from_mins(1))
+        .connect_lazy_with(connect_options.clone());
+    Ok(PgBackend {
+        pool,
+        options: connect_options,
+        location,
+    })
+}
+
+/// Checks that the current schema is empty or grunndata's, and not newer than this binary.
+/// Returns the schema's name.
+async fn inspect(conn: &mut PgConnection, location: &str) -> Result<String, StoreError> {
+    let db = StoreError::db("inspecting the database", None);
+    let not_ours = |reason: &str| StoreError::NotGrunndata {
+        location: location.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let schema = fetch_optional(conn, "SELECT current_schema()::text", &[], &[Kind::Text])
+        .await
+        .map_err(db)?
+        .and_then(|mut row| row.text(0))
+        .ok_or_else(|| {
+            not_ours("no schema to work in: the search_path names no existing schema")
+        })?;
+    let tables: Vec<String> = conn
+        .fetch(
+            "SELECT c.relname::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            &[],
+            &[Kind::Text],
+        )
+        .await
+        .map_err(db)?
+        .into_iter()
+        .filter_map(|mut row| row.text(0))
+        .collect();
+    let has = |name: &str| tables.iter().any(|table| table == name);
+    let applied = if has("_sqlx_migrations") {
+        applied_versions(conn).await.map_err(db)?
+    } else {
+        Vec::new()
+    };
+    if has("grunndata_meta") {
+        let application = fetch_optional(
+            conn,
+            "SELECT value FROM grunndata_meta WHERE key = 'application'",
+            &[],
+            &[Kind::Text],
+        )
+        .await
+        .map_err(db)?
+        .and_then(|mut row| row.text(0));
+        if application.as_deref() != Some("grunndata") {
+            return Err(not_ours("grunndata_meta does not name grunndata"));
+        }
+        check_versions(&applied, &MIGRATOR, location)?;
+        return Ok(schema);
+    }
+    let fresh =
+        tables.is_empty() || (tables.len() == 1 && has("_sqlx_migrations") && applied.is_empty());
+    if fresh {
+        Ok(schema)
+    } else {
+        Err(not_ours(&format!(
+            "schema {schema} holds tables of another application"
+        )))
+    }
+}
+
+async fn applied_versions<C: Exec>(conn: &mut C) -> Result<Vec<i64>, sqlx::Error> {
+    Ok(conn
+        .fetch("SELECT version FROM _sqlx_migrations", &[], &[Kind::Int])
+        .await?
+        .into_iter()
+        .filter_map(|mut row| row.int(0))
+        .collect())
+}
+
+/// Lists the droppable secondary indexes (`ix_*`) of tables with their definitions.
+pub(crate) const LIST_INDEXES: &str = "SELECT indexname::text, indexdef FROM pg_indexes \
+     WHERE schemaname = current_schema() AND indexname LIKE 'ix\\_%' ESCAPE '\\' \
+     AND tablename IN ";
+
+/// Refreshes the planner's statistics after a bulk load.
+pub(crate) const ANALYZE: &str = "ANALYZE";

@@ -1,0 +1,237 @@
+//! The SQLite backend: one writer connection and a pool of readers on a WAL-mode file.
+//!
+//! WAL lets readers keep reading the last committed state while the sync writer holds its
+//! transaction, so lookups are never blocked by a sync. `synchronous=NORMAL` is durable across
+//! application crashes (a power loss may lose the last transactions, never corrupt the file);
+//! a busy timeout makes a second writer process wait instead of failing at once.
+
+mod upsert;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Connection as _, SqliteConnection};
+
+use super::exec::{Exec, fetch_optional};
+use super::value::Kind;
+use super::{StoreError, StoreOptions};
+
+/// `PRAGMA application_id` of a grunndata database: `GRND` in ASCII.
+pub(crate) const APPLICATION_ID: i64 = 0x4752_4E44;
+
+/// The embedded SQLite migrations.
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// An open SQLite mirror.
+#[derive(Debug, Clone)]
+pub(crate) struct SqliteBackend {
+    pub(crate) path: PathBuf,
+    /// At most one connection: every write transaction of this process goes through it.
+    pub(crate) writer: SqlitePool,
+    /// Read-only (`query_only`) connections for lookups.
+    pub(crate) readers: SqlitePool,
+}
+
+impl SqliteBackend {
+    pub(crate) fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The lock file next to the database (`<file>.lock`).
+    pub(crate) fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+}
+
+/// Opens (creating if needed) the mirror at `path`.
+pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBackend, StoreError> {
+    let location = path.display().to_string();
+    super::location::prepare_sqlite_file(path)?;
+    check_header(path, &location)?;
+    let connect = |source| StoreError::Connect {
+        location: location.clone(),
+        source,
+    };
+
+    let base = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .foreign_keys(true)
+        .busy_timeout(options.busy_timeout);
+
+    // Inspect before changing anything: no journal-mode switch, no migration, on a file that
+    // turns out not to be ours.
+    let mut probe = SqliteConnection::connect_with(&base)
+        .await
+        .map_err(connect)?;
+    let inspected = inspect(&mut probe, &location).await;
+    let _ = probe.close().await;
+    inspected?;
+
+    let writer_options = base
+        .clone()
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("temp_store", "MEMORY")
+        .pragma("cache_size", "-65536");
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_mins(10))
+        .connect_with(writer_options)
+        .await
+        .map_err(connect)?;
+    MIGRATOR
+        .run(&writer)
+        .await
+        .map_err(|error| migrate_error(error, &location))?;
+
+    let reader_options = base
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("query_only", "ON");
+    let readers = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .connect_with(reader_options)
+        .await
+        .map_err(connect)?;
+    Ok(SqliteBackend {
+        path: path.to_owned(),
+        writer,
+        readers,
+    })
+}
+
+/// Refuses a non-empty file that is not an SQLite database at all.
+fn check_header(path: &Path, location: &str) -> Result<(), StoreError> {
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| file.read(&mut header))
+        .map_err(|source| StoreError::Create {
+            what: "database file",
+            path: path.to_owned(),
+            source,
+        })?;
+    if read == 0 || (read == 16 && &header == b"SQLite format 3\0") {
+        Ok(())
+    } else {
+        Err(StoreError::NotGrunndata {
+            location: location.to_owned(),
+            reason: "not an SQLite database".to_owned(),
+        })
+    }
+}
+
+/// Checks the application id, the tables and the schema version of an existing file.
+async fn inspect(conn: &mut SqliteConnection, location: &str) -> Result<(), StoreError> {
+    let db = StoreError::db("inspecting the database", None);
+    let not_ours = |reason: String| StoreError::NotGrunndata {
+        location: location.to_owned(),
+        reason,
+    };
+    let application_id = fetch_optional(conn, "PRAGMA application_id", &[], &[Kind::Int])
+        .await
+        .map_err(db)?
+        .and_then(|mut row| row.int(0))
+        .unwrap_or(0);
+    let objects: Vec<String> = conn
+        .fetch(
+            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            &[],
+            &[Kind::Text],
+        )
+        .await
+        .map_err(db)?
+        .into_iter()
+        .filter_map(|mut row| row.text(0))
+        .collect();
+    let has_migrations = objects.iter().any(|name| name == "_sqlx_migrations");
+    match application_id {
+        APPLICATION_ID => {}
+        0 if objects.is_empty() => return Ok(()),
+        // A first open that died between sqlx creating its table and our first migration.
+        0 if objects.len() == 1 && has_migrations => {
+            if applied_versions(conn).await.map_err(db)?.is_empty() {
+                return Ok(());
+            }
+            return Err(not_ours(
+                "an SQLite database of another application (sqlx migrations, no grunndata marker)"
+                    .to_owned(),
+            ));
+        }
+        0 => {
+            return Err(not_ours(
+                "an SQLite database of another application (tables, no grunndata marker)"
+                    .to_owned(),
+            ));
+        }
+        other => {
+            return Err(not_ours(format!(
+                "an SQLite database with application_id {other:#x}"
+            )));
+        }
+    }
+    if has_migrations {
+        let applied = applied_versions(conn).await.map_err(db)?;
+        check_versions(&applied, &MIGRATOR, location)?;
+    }
+    Ok(())
+}
+
+async fn applied_versions<C: Exec>(conn: &mut C) -> Result<Vec<i64>, sqlx::Error> {
+    Ok(conn
+        .fetch("SELECT version FROM _sqlx_migrations", &[], &[Kind::Int])
+        .await?
+        .into_iter()
+        .filter_map(|mut row| row.int(0))
+        .collect())
+}
+
+/// Refuses a database with a migration this binary does not know.
+pub(crate) fn check_versions(
+    applied: &[i64],
+    migrator: &Migrator,
+    location: &str,
+) -> Result<(), StoreError> {
+    let supported = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    if let Some(&found) = applied
+        .iter()
+        .filter(|version| !migrator.version_exists(**version))
+        .max()
+    {
+        return Err(StoreError::SchemaTooNew {
+            location: location.to_owned(),
+            found: found.max(supported),
+            supported,
+        });
+    }
+    Ok(())
+}
+
+/// Maps a migrator error, turning "applied but unknown" into [`StoreError::SchemaTooNew`].
+pub(crate) fn migrate_error(error: MigrateError, location: &str) -> StoreError {
+    match error {
+        MigrateError::VersionMissing(found) => StoreError::SchemaTooNew {
+            location: location.to_owned(),
+            found,
+            supported: 0,
+        },
+        source => StoreError::Migrate {
+            location: location.to_owned(),
+            source,
+        },
+    }
+}
+
+/// Lists the droppable secondary indexes (`ix_*`) of `tables` with their definitions.
+pub(crate) const LIST_INDEXES: &str = "SELECT name, sql FROM sqlite_master \
+     WHERE type = 'index' AND sql IS NOT NULL AND name LIKE 'ix\\_%' ESCAPE '\\' \
+     AND tbl_name IN ";
+
+/// Refreshes the planner's statistics after a bulk load.
+pub(crate) const ANALYZE: &str = "ANALYZE";

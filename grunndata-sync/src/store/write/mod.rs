@@ -1,0 +1,346 @@
+//! Applying a [`Batch`]: the one write path, shared by both backends.
+//!
+//! The caller opens the transaction; everything here runs inside it, so a failure anywhere
+//! leaves nothing behind. Order inside a batch:
+//!
+//! 1. changes in feed order — consecutive upserts form a *run* written set-wise by the
+//!    backend's [`Upserter`] (multi-row `VALUES` on SQLite and for small runs on PostgreSQL,
+//!    `COPY` into a staging table and merge for large PostgreSQL runs); deletes one by one;
+//! 2. the sweep of records not fetched since a time;
+//! 3. quarantine: entries for keys that now stored cleanly are resolved, new entries added;
+//! 4. sync state: cursor, snapshot, and the version bump when data changed.
+//!
+//! Idempotence comes from the digests: an upsert whose digest and `fetched_at` equal the stored
+//! row writes nothing, a delete of an absent key deletes nothing, and the sync-state update
+//! writes the same values again.
+
+mod delete;
+pub(crate) mod values;
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use super::batch::{Batch, BatchOutcome, Change, QuarantineEntry};
+use super::exec::Exec;
+use super::record::{Encoded, MirrorRecord, Unstorable, encode, sealed};
+use super::schema::TableSpec;
+use super::sql::placeholders;
+use super::value::{Kind, Value, truncate};
+use super::{StoreError, quarantine, tracked};
+
+/// What one upsert run did.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RunCounts {
+    pub(crate) inserted: u64,
+    pub(crate) changed: u64,
+    pub(crate) refreshed: u64,
+    pub(crate) unchanged: u64,
+}
+
+/// A connection that can write a run of upserts (deduplicated by key) into a register.
+pub(crate) trait Upserter: Exec {
+    /// Records encoded per pipeline step: encoding of the next chunk overlaps the writing of
+    /// this one, but each chunk costs the backend a round of statements.
+    const ENCODE_CHUNK: usize;
+
+    /// Writes `rows`; `bulk` says the register is in a fresh bulk load (indexes dropped).
+    fn upsert_run(
+        &mut self,
+        spec: &'static TableSpec,
+        rows: Vec<Encoded>,
+        bulk: bool,
+    ) -> impl Future<Output = Result<RunCounts, sqlx::Error>> + Send;
+}
+
+/// Applies `batch` inside the caller's transaction.
+pub(crate) async fn apply<C: Upserter, R: MirrorRecord>(
+    conn: &mut C,
+    batch: Batch<R>,
+    bulk: bool,
+) -> Result<BatchOutcome, StoreError> {
+    let spec = <R as sealed::Columns>::spec();
+    let register = R::REGISTER;
+    let db = || StoreError::db("applying a batch", Some(register));
+    let applied_at = truncate(batch.applied_at);
+    let mut outcome = BatchOutcome::default();
+    let mut quarantined: Vec<QuarantineEntry> = batch.quarantine;
+    let resolve_quarantine = quarantine::has_entries(conn, register)
+        .await
+        .map_err(db())?;
+    let mut stored_keys: Vec<String> = Vec::new();
+
+    let mut run: Vec<Pending<R>> = Vec::new();
+    for change in batch.changes {
+        match change {
+            Change::Upsert(upsert) => run.push(Pending {
+                key_text: upsert.record.key().to_string(),
+                changed_at: upsert.changed_at.unwrap_or(applied_at),
+                fetched_at: upsert.fetched_at,
+                record: upsert.record,
+            }),
+            Change::Delete(delete) => {
+                let mut flushing = Flush {
+                    spec,
+                    bulk,
+                    applied_at,
+                    outcome: &mut outcome,
+                    stored_keys: &mut stored_keys,
+                    quarantined: &mut quarantined,
+                };
+                flushing.run(conn, std::mem::take(&mut run)).await?;
+                let at = delete.at.map_or(applied_at, truncate);
+                let key = sealed::Key::to_value(&delete.key);
+                let removed = delete::delete(conn, spec, &key, at, delete.purge)
+                    .await
+                    .map_err(db())?;
+                if delete.purge {
+                    outcome.purged += removed;
+                } else {
+                    outcome.deleted += removed;
+                }
+            }
+        }
+    }
+    let mut flushing = Flush {
+        spec,
+        bulk,
+        applied_at,
+        outcome: &mut outcome,
+        stored_keys: &mut stored_keys,
+        quarantined: &mut quarantined,
+    };
+    flushing.run(conn, run).await?;
+
+    if let Some(since) = batch.sweep_not_fetched_since {
+        outcome.swept = delete::sweep(conn, spec, truncate(since), applied_at)
+            .await
+            .map_err(db())?;
+    }
+
+    if resolve_quarantine && !stored_keys.is_empty() {
+        quarantine::resolve(conn, register, &stored_keys)
+            .await
+            .map_err(db())?;
+    }
+    for entry in &quarantined {
+        quarantine::insert(conn, register, entry)
+            .await
+            .map_err(db())?;
+    }
+    outcome.quarantined = quarantined.len() as u64;
+
+    outcome.version = update_sync_state(
+        conn,
+        spec,
+        outcome.changed_data(),
+        batch.cursor.as_deref(),
+        batch.snapshot.as_ref(),
+        applied_at,
+    )
+    .await
+    .map_err(db())?;
+    Ok(outcome)
+}
+
+/// An upsert not yet encoded, with its key text computed once.
+struct Pending<R> {
+    key_text: String,
+    record: R,
+    changed_at: DateTime<Utc>,
+    fetched_at: DateTime<Utc>,
+}
+
+/// Writes runs of upserts, collecting what happened into the batch outcome.
+struct Flush<'a> {
+    spec: &'static TableSpec,
+    bulk: bool,
+    applied_at: DateTime<Utc>,
+    outcome: &'a mut BatchOutcome,
+    stored_keys: &'a mut Vec<String>,
+    quarantined: &'a mut Vec<QuarantineEntry>,
+}
+
+impl Flush<'_> {
+    /// Writes one run: deduplicated by key, PREG filtered to tracked persons, then encoded and
+    /// written chunk by chunk. Encoding (canonical JSON, digest, typed columns) runs on a
+    /// blocking thread one chunk ahead of the database, so the two overlap.
+    async fn run<C: Upserter, R: MirrorRecord>(
+        &mut self,
+        conn: &mut C,
+        run: Vec<Pending<R>>,
+    ) -> Result<(), StoreError> {
+        let register = R::REGISTER;
+        let db = StoreError::db("applying a batch", Some(register));
+        if run.is_empty() {
+            return Ok(());
+        }
+        let mut run = dedupe(run);
+        if register == super::Register::Preg {
+            let persons: Vec<(String, Vec<String>)> = run
+                .iter()
+                .map(|pending| (pending.key_text.clone(), pending.record.person_nins()))
+                .collect();
+            let keep = tracked::keep_tracked(conn, &persons).await.map_err(db)?;
+            let before = run.len();
+            run.retain(|pending| keep.contains(&pending.key_text));
+            self.outcome.skipped_untracked += (before - run.len()) as u64;
+        }
+        if run.len() <= C::ENCODE_CHUNK {
+            let encoded = encode_chunk(run)?;
+            return self.write(conn, encoded).await;
+        }
+        let mut chunks = Vec::with_capacity(run.len().div_ceil(C::ENCODE_CHUNK));
+        let mut rest = run.into_iter();
+        loop {
+            let chunk: Vec<Pending<R>> = rest.by_ref().take(C::ENCODE_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        let mut chunks = chunks.into_iter();
+        let spawn =
+            |chunk: Vec<Pending<R>>| tokio::task::spawn_blocking(move || encode_chunk(chunk));
+        let mut next = chunks.next().map(spawn);
+        while let Some(encoding) = next {
+            let encoded = match encoding.await {
+                Ok(encoded) => encoded?,
+                Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+                Err(_) => {
+                    return Err(StoreError::Cancelled {
+                        operation: "encoding records",
+                    });
+                }
+            };
+            next = chunks.next().map(spawn);
+            self.write(conn, encoded).await?;
+        }
+        Ok(())
+    }
+
+    async fn write<C: Upserter>(
+        &mut self,
+        conn: &mut C,
+        (rows, unstorable): (Vec<Encoded>, Vec<Unstorable>),
+    ) -> Result<(), StoreError> {
+        self.quarantined
+            .extend(unstorable.into_iter().map(|unstorable| QuarantineEntry {
+                upstream_id: Some(unstorable.key_text),
+                error: unstorable.reason,
+                payload: unstorable.payload,
+                received_at: self.applied_at,
+            }));
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.stored_keys
+            .extend(rows.iter().map(|row| row.key_text.clone()));
+        let counts = conn
+            .upsert_run(self.spec, rows, self.bulk)
+            .await
+            .map_err(StoreError::db("applying a batch", Some(self.spec.register)))?;
+        self.outcome.inserted += counts.inserted;
+        self.outcome.changed += counts.changed;
+        self.outcome.refreshed += counts.refreshed;
+        self.outcome.unchanged += counts.unchanged;
+        Ok(())
+    }
+}
+
+/// Encodes a chunk, setting aside records the store cannot hold.
+fn encode_chunk<R: MirrorRecord>(
+    chunk: Vec<Pending<R>>,
+) -> Result<(Vec<Encoded>, Vec<Unstorable>), StoreError> {
+    let mut rows = Vec::with_capacity(chunk.len());
+    let mut unstorable = Vec::new();
+    for pending in chunk {
+        match encode(&pending.record, pending.changed_at, pending.fetched_at)? {
+            Ok(encoded) => rows.push(encoded),
+            Err(rejected) => unstorable.push(rejected),
+        }
+    }
+    Ok((rows, unstorable))
+}
+
+/// Keeps the last upsert of each key, in order.
+fn dedupe<R>(run: Vec<Pending<R>>) -> Vec<Pending<R>> {
+    let mut seen = HashSet::with_capacity(run.len());
+    let mut kept: Vec<Pending<R>> = run
+        .into_iter()
+        .rev()
+        .filter(|pending| seen.insert(pending.key_text.clone()))
+        .collect();
+    kept.reverse();
+    kept
+}
+
+/// Updates the register's sync state and returns its version.
+async fn update_sync_state<C: Exec>(
+    conn: &mut C,
+    spec: &TableSpec,
+    changed: bool,
+    cursor: Option<&str>,
+    snapshot: Option<&super::batch::Snapshot>,
+    applied_at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let mut sets = vec!["version = version + $2".to_owned()];
+    let mut args = vec![
+        Value::text(spec.register.as_str()),
+        Value::Int(Some(i64::from(changed))),
+    ];
+    if changed || cursor.is_some() || snapshot.is_some() {
+        args.push(Value::Timestamp(Some(applied_at)));
+        sets.push(format!("last_batch_at = ${}", args.len()));
+    }
+    if let Some(cursor) = cursor {
+        args.push(Value::text(cursor));
+        sets.push(format!("cursor = ${}", args.len()));
+    }
+    if let Some(snapshot) = snapshot {
+        args.push(Value::text(snapshot.id.clone()));
+        sets.push(format!("snapshot_id = ${}", args.len()));
+        args.push(Value::timestamp(snapshot.at));
+        sets.push(format!("snapshot_at = ${}", args.len()));
+    }
+    let sql = format!(
+        "UPDATE sync_state SET {} WHERE register = $1 RETURNING version",
+        sets.join(", ")
+    );
+    let rows = conn.fetch(&sql, &args, &[Kind::Int]).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|mut row| row.int(0))
+        .unwrap_or(0))
+}
+
+/// How many values go into one `IN (…)` list.
+const IN_LIST_CHUNK: usize = 500;
+
+/// Runs `SELECT … WHERE column IN (…)` over `values` in chunks, collecting one text column.
+pub(crate) async fn select_in<C: Exec>(
+    conn: &mut C,
+    sql_before_in: &str,
+    sql_after_in: &str,
+    values: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut found = HashSet::new();
+    for chunk in values.chunks(IN_LIST_CHUNK) {
+        let sql = format!(
+            "{sql_before_in} ({}) {sql_after_in}",
+            placeholders(1, chunk.len())
+        );
+        let args: Vec<Value> = chunk
+            .iter()
+            .map(|value| Value::text(value.clone()))
+            .collect();
+        for mut row in conn.fetch(&sql, &args, &[Kind::Text]).await? {
+            if let Some(text) = row.text(0) {
+                found.insert(text);
+            }
+        }
+    }
+    Ok(found)
+}

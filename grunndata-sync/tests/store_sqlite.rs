@@ -1,0 +1,227 @@
+//! SQLite-only behaviour: file and directory permissions, refusing files that are not
+//! grunndata's without touching them, and readers that are never blocked by a writer.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::time::{Duration, Instant};
+
+use common::db::TestDb;
+use common::synth::{at, organisation, orgnr};
+use grunndata_sync::core::model::Organisation;
+use grunndata_sync::store::{Batch, Register, Store, StoreError};
+use sqlx::{Connection as _, Executor as _, SqliteConnection};
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[tokio::test]
+async fn creates_private_directory_and_file() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let path = root
+        .path()
+        .join("data")
+        .join("grunndata")
+        .join("grunndata.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("open");
+    store
+        .apply(Batch::new(at(2026, 1, 1)).upsert(
+            organisation(orgnr(1), "Test AS"),
+            None,
+            at(2026, 1, 1),
+        ))
+        .await
+        .expect("write");
+    assert_eq!(mode(&path), 0o600, "database file");
+    assert_eq!(mode(path.parent().expect("dir")), 0o700, "grunndata dir");
+    assert_eq!(mode(&root.path().join("data")), 0o700, "data dir");
+    for suffix in ["-wal", "-shm"] {
+        let side = path.with_file_name(format!("grunndata.db{suffix}"));
+        if side.exists() {
+            assert_eq!(
+                mode(&side) & 0o077,
+                0,
+                "{suffix} must not be group/world readable"
+            );
+        }
+    }
+    // WAL is a property of the file; check it from outside.
+    let mut outside = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("connect");
+    let journal: (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut outside)
+        .await
+        .expect("journal mode");
+    assert_eq!(journal.0, "wal");
+    let application_id: (i64,) = sqlx::query_as("PRAGMA application_id")
+        .fetch_one(&mut outside)
+        .await
+        .expect("application id");
+    assert_eq!(application_id.0, 0x4752_4E44);
+    outside.close().await.expect("close");
+    let lock = store.writer_lock().await.expect("lock");
+    assert_eq!(
+        mode(&path.with_file_name("grunndata.db.lock")),
+        0o600,
+        "lock file"
+    );
+    lock.release().await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn refuses_a_file_that_is_not_sqlite() {
+    let db = TestDb::sqlite();
+    let path = db.sqlite_path();
+    std::fs::write(&path, b"journal notes, not a database\n").expect("write");
+    let error = Store::open(&db.url).await.expect_err("not SQLite");
+    assert!(matches!(error, StoreError::NotGrunndata { .. }), "{error}");
+    assert!(
+        error.to_string().contains("not a grunndata database"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"journal notes, not a database\n",
+        "left untouched"
+    );
+}
+
+#[tokio::test]
+async fn refuses_another_applications_sqlite_database() {
+    let db = TestDb::sqlite();
+    let path = db.sqlite_path();
+    {
+        let mut conn = SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .expect("create foreign database");
+        conn.execute("CREATE TABLE patients (id INTEGER PRIMARY KEY, name TEXT)")
+            .await
+            .expect("foreign table");
+        conn.close().await.expect("close");
+    }
+    let before = std::fs::read(&path).expect("read");
+    let error = Store::open(&db.url).await.expect_err("foreign");
+    assert!(matches!(error, StoreError::NotGrunndata { .. }), "{error}");
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        before,
+        "left untouched"
+    );
+}
+
+/// A reader gets the last committed state at once while another connection holds an open
+/// write transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_are_not_blocked_by_a_write_transaction() {
+    let db = TestDb::sqlite();
+    let store = Store::open(&db.url).await.expect("open");
+    let t = at(2026, 1, 1);
+    store
+        .apply(Batch::new(t).upsert(organisation(orgnr(1), "Før AS"), None, t))
+        .await
+        .expect("seed");
+
+    // Another process's sync writer, mid-transaction.
+    let mut writer = SqliteConnection::connect(&db.url).await.expect("writer");
+    writer.execute("BEGIN IMMEDIATE").await.expect("begin");
+    writer
+        .execute("UPDATE brreg SET name = 'Under skriving', name_search = ' under skriving'")
+        .await
+        .expect("uncommitted update");
+    writer
+        .execute("UPDATE sync_state SET version = 99 WHERE register = 'brreg'")
+        .await
+        .expect("uncommitted update");
+
+    let started = Instant::now();
+    let found = tokio::time::timeout(Duration::from_secs(2), store.get::<Organisation>(&orgnr(1)))
+        .await
+        .expect("read not blocked")
+        .expect("read")
+        .expect("present");
+    assert_eq!(found.record.name.as_deref(), Some("Før AS"));
+    let search = tokio::time::timeout(
+        Duration::from_secs(2),
+        store.search::<Organisation>("før", 5),
+    )
+    .await
+    .expect("search not blocked")
+    .expect("search");
+    assert_eq!(search.len(), 1, "uncommitted changes are invisible");
+    assert_eq!(store.version(Register::Brreg).await.expect("version"), 1);
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    writer.execute("ROLLBACK").await.expect("rollback");
+    writer.close().await.expect("close");
+    store.close().await;
+}
+
+/// Lookups keep answering quickly while a large batch is being written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_keep_answering_during_a_large_batch() {
+    let db = TestDb::sqlite();
+    let store = Store::open(&db.url).await.expect("open");
+    let t = at(2026, 1, 1);
+    store
+        .apply(Batch::new(t).upsert(organisation(orgnr(0), "Alltid Her AS"), None, t))
+        .await
+        .expect("seed");
+    let mut batch = Batch::new(t);
+    for index in 1..20_000 {
+        batch = batch.upsert(organisation(orgnr(index), "Bulk AS"), None, t);
+    }
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move { store.apply(batch).await })
+    };
+    let mut slowest = Duration::ZERO;
+    let mut reads = 0;
+    while !writer.is_finished() {
+        let started = Instant::now();
+        let found = store.get::<Organisation>(&orgnr(0)).await.expect("read");
+        assert!(found.is_some());
+        slowest = slowest.max(started.elapsed());
+        reads += 1;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let outcome = writer.await.expect("join").expect("batch");
+    assert_eq!(outcome.inserted, 19_999);
+    assert!(reads > 0);
+    assert!(
+        slowest < Duration::from_secs(1),
+        "slowest read took {slowest:?}"
+    );
+    store.close().await;
+}
+
+/// Two handles on one file (two processes in real life) both work; the second writer waits
+/// for the first rather than failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_handles_share_one_file() {
+    let db = TestDb::sqlite();
+    let first = Store::open(&db.url).await.expect("open");
+    let second = Store::open(&db.url).await.expect("open again");
+    let t = at(2026, 1, 1);
+    let (a, b) = tokio::join!(
+        first.apply(Batch::new(t).upsert(organisation(orgnr(1), "En AS"), None, t)),
+        second.apply(Batch::new(t).upsert(organisation(orgnr(2), "To AS"), None, t)),
+    );
+    a.expect("first write");
+    b.expect("second write");
+    assert_eq!(
+        first.counts(Register::Brreg).await.expect("counts").records,
+        2
+    );
+    assert_eq!(second.version(Register::Brreg).await.expect("version"), 2);
+    first.close().await;
+    second.close().await;
+}
