@@ -155,6 +155,24 @@ impl Cursor {
     pub fn into_string(self) -> String {
         self.0
     }
+
+    /// A sequence-number cursor (AR, Persontjenesten): the next number to read, inclusive.
+    pub fn from_sequence(next: i64) -> Self {
+        Self(next.to_string())
+    }
+
+    /// Reads a sequence-number cursor: a decimal ≥ 1, the next `parameter` to ask `register`
+    /// for.
+    pub fn sequence(&self, register: Register, parameter: &str) -> Result<i64, SourceError> {
+        match self.0.trim().parse::<i64>() {
+            Ok(next) if next >= 1 => Ok(next),
+            _ => Err(SourceError::InvalidCursor {
+                register,
+                cursor: self.0.clone(),
+                reason: format!("expected the next {parameter}, a decimal ≥ 1"),
+            }),
+        }
+    }
 }
 
 impl fmt::Display for Cursor {

@@ -96,19 +96,14 @@ pub struct ArCursor(pub i64);
 impl ArCursor {
     /// Reads a stored cursor (a decimal ≥ 1).
     pub fn parse(cursor: &Cursor) -> Result<Self, SourceError> {
-        match cursor.as_str().trim().parse::<i64>() {
-            Ok(next) if next >= 1 => Ok(Self(next)),
-            _ => Err(SourceError::InvalidCursor {
-                register: Register::Ar,
-                cursor: cursor.as_str().to_owned(),
-                reason: "expected the next fromSequenceNumber, a decimal ≥ 1".to_owned(),
-            }),
-        }
+        cursor
+            .sequence(Register::Ar, "fromSequenceNumber")
+            .map(Self)
     }
 
     /// The cursor text to store.
     pub fn to_cursor(self) -> Cursor {
-        Cursor::new(self.0.to_string())
+        Cursor::from_sequence(self.0)
     }
 }
 

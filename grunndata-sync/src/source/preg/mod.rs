@@ -142,19 +142,12 @@ pub struct PregCursor(pub i64);
 impl PregCursor {
     /// Reads a stored cursor (a decimal ≥ 1).
     pub fn parse(cursor: &Cursor) -> Result<Self, SourceError> {
-        match cursor.as_str().trim().parse::<i64>() {
-            Ok(next) if next >= 1 => Ok(Self(next)),
-            _ => Err(SourceError::InvalidCursor {
-                register: Register::Preg,
-                cursor: cursor.as_str().to_owned(),
-                reason: "expected the next sequenceNumber, a decimal ≥ 1".to_owned(),
-            }),
-        }
+        cursor.sequence(Register::Preg, "sequenceNumber").map(Self)
     }
 
     /// The cursor text to store.
     pub fn to_cursor(self) -> Cursor {
-        Cursor::new(self.0.to_string())
+        Cursor::from_sequence(self.0)
     }
 }
 

@@ -85,6 +85,21 @@ impl Path {
     }
 }
 
+/// The present (non-null, non-nil) elements of an array with their paths, for error messages.
+pub(crate) fn items<'a, T>(
+    items: Option<&'a Vec<Option<T>>>,
+    parent: &'a Path,
+    name: &'a str,
+) -> impl Iterator<Item = (&'a T, Path)> + 'a {
+    items
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(move |(index, item)| {
+            item.as_ref().map(|item| (item, parent.index(name, index)))
+        })
+}
+
 /// Trimmed text, `None` when absent or blank.
 pub(crate) fn text(value: Option<&str>) -> Option<String> {
     value

@@ -6,7 +6,7 @@
 //! as suspensions (what their types mean is not documented).
 
 use super::{
-    CodeParts, Converted, Path, code, date, hpr_number, instant, nin, period, replaced_by,
+    CodeParts, Converted, Path, code, date, hpr_number, instant, items, nin, period, replaced_by,
     required_code, text,
 };
 use crate::core::codes::{Category, CodeSystemId};
@@ -51,21 +51,6 @@ pub(crate) fn health_personnel(dto: &HelsepersonUtvidetDto) -> Converted<HealthP
         administrative_reactions: reactions(dto.administrative_reaksjoner.as_ref(), &root)?,
         last_updated: instant(dto.sist_oppdatert.as_deref(), &root.field("sistOppdatert"))?,
     })
-}
-
-/// The non-null elements of an array with their paths.
-fn items<'a, T>(
-    items: Option<&'a Vec<Option<T>>>,
-    parent: &'a Path,
-    name: &'a str,
-) -> impl Iterator<Item = (&'a T, Path)> + 'a {
-    items
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .filter_map(move |(index, item)| {
-            item.as_ref().map(|item| (item, parent.index(name, index)))
-        })
 }
 
 fn approval(dto: &GodkjenningDto, path: &Path) -> Converted<Approval> {

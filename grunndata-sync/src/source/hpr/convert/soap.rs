@@ -2,8 +2,8 @@
 //! wrappers shown as an index (`Godkjenninger[0].Spesialiteter[1].Gyldig.Til`).
 
 use super::{
-    CodeParts, Converted, Path, boolean, code, date, hpr_number, instant, integer, nin, period,
-    replaced_by, required_code, text,
+    CodeParts, Converted, Path, boolean, code, date, hpr_number, instant, integer, items, nin,
+    period, replaced_by, required_code, text,
 };
 use crate::core::codes::{Category, Code, CodeSystemId};
 use crate::core::model::{
@@ -52,21 +52,6 @@ pub(crate) fn health_personnel(dto: &PersonDto) -> Converted<HealthPersonnel> {
         administrative_reactions: reactions(dto.administrative_reaksjoner.as_ref(), &root)?,
         last_updated: instant(dto.sist_oppdatert.as_deref(), &root.field("SistOppdatert"))?,
     })
-}
-
-/// The non-nil items of an array wrapper with their paths.
-fn items<'a, T>(
-    items: Option<&'a Vec<Option<T>>>,
-    parent: &'a Path,
-    name: &'a str,
-) -> impl Iterator<Item = (&'a T, Path)> + 'a {
-    items
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .filter_map(move |(index, item)| {
-            item.as_ref().map(|item| (item, parent.index(name, index)))
-        })
 }
 
 fn approval(dto: &GodkjenningDto, path: &Path) -> Converted<Approval> {
