@@ -200,6 +200,23 @@ fn truncated(message: &str) -> io::Error {
     io::Error::new(io::ErrorKind::UnexpectedEof, message.to_owned())
 }
 
+/// Splits a JSON array held in memory and parses each element on its own with `parse`, so that
+/// one malformed element becomes one `Malformed` entry rather than spoiling the rest.
+pub(crate) fn parse_each<R>(
+    body: &[u8],
+    parse: impl Fn(&[u8]) -> super::Parsed<R>,
+) -> Result<Vec<super::Parsed<R>>, String> {
+    let mut splitter = ArraySplitter::new(io::BufReader::new(body));
+    let mut parsed = Vec::new();
+    while let Some(element) = splitter
+        .next_element()
+        .map_err(|error| super::http::error_chain(&error))?
+    {
+        parsed.push(parse(element));
+    }
+    Ok(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::BufReader;

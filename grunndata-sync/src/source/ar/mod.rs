@@ -26,7 +26,6 @@ mod feed;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::BufReader;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -38,8 +37,7 @@ pub use certificates::{Certificate, CertificatePair, CertificateUse};
 
 use crate::core::id::{HerId, OrgNumber};
 use crate::core::model::CommunicationParty;
-use crate::source::http::error_chain;
-use crate::source::json_array::ArraySplitter;
+use crate::source::json_array::parse_each;
 use crate::source::{
     Authorise, Change, Cursor, HttpClient, HttpConfig, Page, Parsed, RecordStream, RequestSpec,
     Snapshot, Source, SourceError,
@@ -237,7 +235,7 @@ impl ArClient {
         let body = serde_json::to_vec(&serde_json::json!({ "herIds": ids })).unwrap_or_default();
         let spec = RequestSpec::post(BULK).json_body(body);
         let fetched = self.http.fetch(&spec).await?;
-        split_parties(&fetched.body).map_err(|message| SourceError::Envelope {
+        parse_each(&fetched.body, dto::parse_party).map_err(|message| SourceError::Envelope {
             register: Register::Ar,
             method: "POST".to_owned(),
             path: BULK.to_owned(),
@@ -304,19 +302,6 @@ impl ArClient {
     fn chunk(&self) -> usize {
         self.config.bulk_size.clamp(1, MAX_BULK)
     }
-}
-
-/// Splits a JSON array of parties and parses each on its own.
-fn split_parties(body: &[u8]) -> Result<Vec<Parsed<CommunicationParty>>, String> {
-    let mut splitter = ArraySplitter::new(BufReader::new(body));
-    let mut parsed = Vec::new();
-    while let Some(element) = splitter
-        .next_element()
-        .map_err(|error| error_chain(&error))?
-    {
-        parsed.push(dto::parse_party(element));
-    }
-    Ok(parsed)
 }
 
 impl Source for ArClient {

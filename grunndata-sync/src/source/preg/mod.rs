@@ -37,7 +37,6 @@ mod tracked;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::BufReader;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -49,8 +48,7 @@ pub use tracked::{TrackedPersons, TrackedSet};
 
 use crate::core::id::NationalId;
 use crate::core::model::Person;
-use crate::source::http::error_chain;
-use crate::source::json_array::ArraySplitter;
+use crate::source::json_array::parse_each;
 use crate::source::{
     Authorise, Change, Cursor, HttpClient, HttpConfig, Page, Parsed, RecordStream, RequestSpec,
     Snapshot, Source, SourceError,
@@ -289,7 +287,7 @@ impl PregClient {
             .person_query(RequestSpec::post(path.clone()))
             .form_body(form);
         let fetched = self.http.fetch(&spec).await?;
-        split_persons(&fetched.body).map_err(|message| SourceError::Envelope {
+        parse_each(&fetched.body, dto::parse_person).map_err(|message| SourceError::Envelope {
             register: Register::Preg,
             method: "POST".to_owned(),
             path,
@@ -351,19 +349,6 @@ impl PregClient {
             }),
         }
     }
-}
-
-/// Splits a JSON array of persons and parses each on its own.
-fn split_persons(body: &[u8]) -> Result<Vec<Parsed<Person>>, String> {
-    let mut splitter = ArraySplitter::new(BufReader::new(body));
-    let mut parsed = Vec::new();
-    while let Some(element) = splitter
-        .next_element()
-        .map_err(|error| error_chain(&error))?
-    {
-        parsed.push(dto::parse_person(element));
-    }
-    Ok(parsed)
 }
 
 impl Source for PregClient {
