@@ -830,12 +830,7 @@ async fn cancelled_batch(_db: TestDb, store: Store) {
         tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
         task.abort();
         let finished = task.await.is_ok();
-        let records = store.counts(Register::Brreg).await.expect("counts").records;
-        let cursor = store
-            .sync_state(Register::Brreg)
-            .await
-            .expect("state")
-            .cursor;
+        let (records, cursor) = consistent_state(&store).await;
         if records == 1 {
             assert_eq!(cursor.as_deref(), Some("0"), "no rows, no cursor");
             assert!(!finished);
@@ -856,6 +851,26 @@ async fn cancelled_batch(_db: TestDb, store: Store) {
         .await
         .expect("write after cancellation");
     store.close().await;
+}
+
+/// Record count and cursor as of one committed state. `apply` finishes a cancelled caller's
+/// batch on its own task, so that batch may commit between two reads: read the cursor on both
+/// sides of the count and retry until nothing committed in between.
+async fn consistent_state(store: &Store) -> (i64, Option<String>) {
+    let cursor = async || {
+        store
+            .sync_state(Register::Brreg)
+            .await
+            .expect("state")
+            .cursor
+    };
+    loop {
+        let before = cursor().await;
+        let records = store.counts(Register::Brreg).await.expect("counts").records;
+        if cursor().await == before {
+            return (records, before);
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

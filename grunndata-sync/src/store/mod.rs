@@ -256,7 +256,24 @@ impl Store {
 
     /// Applies a batch — changes, quarantine entries, sweep, cursor and snapshot — in one
     /// transaction. Re-applying the same batch changes nothing.
+    ///
+    /// Cancellation-safe: the transaction runs on its own task, so a caller that is dropped
+    /// mid-batch (a deadline, Ctrl-C) leaves the batch to commit or roll back whole. Dropping
+    /// the transaction itself half-way through a PostgreSQL `COPY` would hand a connection in
+    /// an undefined protocol state back to the pool.
     pub async fn apply<R: MirrorRecord>(&self, batch: Batch<R>) -> StoreResult<BatchOutcome> {
+        let store = self.clone();
+        tokio::spawn(async move { store.apply_in_transaction(batch).await })
+            .await
+            .map_err(|_| StoreError::Cancelled {
+                operation: "applying a batch",
+            })?
+    }
+
+    async fn apply_in_transaction<R: MirrorRecord>(
+        &self,
+        batch: Batch<R>,
+    ) -> StoreResult<BatchOutcome> {
         let register = R::REGISTER;
         let outcome = in_transaction!(self, "applying a batch", Some(register), |conn| {
             match bulk::active(conn, register).await {
