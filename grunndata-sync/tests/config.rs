@@ -133,6 +133,9 @@ fn secrets_never_print_themselves() {
     let mut config = Config::default();
     config.hpr.soap_password = Some(Secret::new("hunter2".to_owned()));
     assert!(!format!("{config:?}").contains("hunter2"));
+    let shown = config.redacted().to_toml().expect("serialise");
+    assert!(shown.contains("soap_password = \"[redacted]\""), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
     assert_eq!(Secret::new("hunter2".to_owned()).to_string(), "[redacted]");
     assert_eq!(Secret::new("hunter2".to_owned()).expose(), "hunter2");
 }

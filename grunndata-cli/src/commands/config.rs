@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use grunndata_sync::auth::Secret;
 use grunndata_sync::config::Config;
 
 use crate::exit::Outcome;
@@ -35,10 +34,7 @@ impl ConfigArgs {
         match self.action {
             Action::Init => print!("{}", Config::template()),
             Action::Show { config } => {
-                let mut effective = Config::load(config.as_deref())?;
-                if effective.hpr.soap_password.is_some() {
-                    effective.hpr.soap_password = Some(Secret::new("[redacted]".to_owned()));
-                }
+                let effective = Config::load(config.as_deref())?.redacted();
                 print!(
                     "{}",
                     effective

@@ -340,6 +340,17 @@ impl Config {
         toml::to_string(self).map_err(|error| error.to_string())
     }
 
+    /// A copy fit to show: every secret replaced by `[redacted]` (secrets serialise as their
+    /// value so that they can be read from a file; this is the one place that hides them).
+    #[must_use]
+    pub fn redacted(&self) -> Self {
+        let mut shown = self.clone();
+        if shown.hpr.soap_password.is_some() {
+            shown.hpr.soap_password = Some(Secret::new("[redacted]".to_owned()));
+        }
+        shown
+    }
+
     /// A commented template of every option with its default, for `grunndata config init`.
     pub fn template() -> String {
         template::render()

@@ -341,7 +341,6 @@ impl HttpClient {
             return match read(response).await {
                 Ok(value) => Outcome::Done(value),
                 Err(AttemptError::Retry(error)) => Outcome::Retry { wait: None, error },
-                Err(AttemptError::Fail(error)) => Outcome::Fail(error),
             };
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
@@ -474,11 +473,8 @@ impl HttpClient {
 
 /// What reading a response may ask of the retry loop.
 pub(crate) enum AttemptError {
-    /// Try again (counts as an attempt).
+    /// Try again (counts as an attempt): a body cut short or unreadable.
     Retry(SourceError),
-    /// Give up.
-    #[allow(dead_code, reason = "kept for readers that detect permanent failures")]
-    Fail(SourceError),
 }
 
 /// The error and its sources on one line (reqwest's own message is terse).
