@@ -351,6 +351,18 @@ impl Config {
         shown
     }
 
+    /// How long `register` may go without a successful sync before `grunndata status` and
+    /// `grunndata check` call it stale (`[<register>] stale_after`).
+    pub fn stale_after(&self, register: crate::store::Register) -> Duration {
+        use crate::store::Register;
+        match register {
+            Register::Brreg => self.brreg.stale_after,
+            Register::Ar => self.ar.stale_after,
+            Register::Hpr => self.hpr.stale_after,
+            Register::Preg => self.preg.stale_after,
+        }
+    }
+
     /// A commented template of every option with its default, for `grunndata config init`.
     pub fn template() -> String {
         template::render()

@@ -38,6 +38,7 @@ mod error;
 mod exec;
 mod location;
 mod lock;
+mod notify;
 mod postgres;
 mod quarantine;
 mod read;
@@ -64,6 +65,7 @@ pub use digest::{RecordDigest, RegisterDigest};
 pub use error::{StoreError, StoreResult};
 pub use location::{Location, default_sqlite_path, default_url};
 pub use lock::WriterLock;
+pub use notify::CommitNotice;
 pub use quarantine::QuarantineRecord;
 pub use read::RegisterCounts;
 pub use record::{MirrorRecord, RecordKey, Stored, Version, VersionEnd};
@@ -106,6 +108,7 @@ pub enum BackendKind {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    notifier: notify::Notifier,
 }
 
 #[derive(Debug, Clone)]
@@ -209,7 +212,10 @@ impl Store {
                 Backend::Postgres(Box::new(postgres::open(&url, options).await?))
             }
         };
-        let store = Self { backend };
+        let store = Self {
+            backend,
+            notifier: notify::Notifier::new(),
+        };
         tracing::debug!(location = %store.location(), "opened mirror store");
         Ok(store)
     }
@@ -275,6 +281,18 @@ impl Store {
         batch: Batch<R>,
     ) -> StoreResult<BatchOutcome> {
         let register = R::REGISTER;
+        let keys: Vec<String> = if batch.sweep_not_fetched_since.is_some() {
+            Vec::new()
+        } else {
+            batch
+                .changes
+                .iter()
+                .map(|change| match change {
+                    Change::Upsert(upsert) => upsert.record.key().to_string(),
+                    Change::Delete(delete) => delete.key.to_string(),
+                })
+                .collect()
+        };
         let outcome = in_transaction!(self, "applying a batch", Some(register), |conn| {
             match bulk::active(conn, register).await {
                 Ok(bulk) => write::apply(conn, batch, bulk).await,
@@ -291,7 +309,21 @@ impl Store {
             version = outcome.version,
             "applied batch"
         );
+        if outcome.changed_data() {
+            self.notifier.send(CommitNotice {
+                register,
+                version: outcome.version,
+                keys: keys.into(),
+            });
+        }
         Ok(outcome)
+    }
+
+    /// Notices of every batch that changes data, committed through this store or any clone
+    /// of it, in commit order. Other processes' commits are not seen here: poll
+    /// [`version`](Self::version) for those.
+    pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<CommitNotice> {
+        self.notifier.subscribe()
     }
 
     /// Starts a fresh bulk load of `register`: if its table is empty, drops the secondary
@@ -560,11 +592,20 @@ impl Store {
     /// Stops tracking `nin` and purges every person left without a tracked NIN (current
     /// record, history and identifiers).
     pub async fn untrack_person(&self, nin: &NationalId) -> StoreResult<UntrackOutcome> {
-        in_transaction!(self, "untracking a person", Some(Register::Preg), |conn| {
+        let outcome = in_transaction!(self, "untracking a person", Some(Register::Preg), |conn| {
             tracked::untrack(conn, nin)
                 .await
                 .map_err(StoreError::db("untracking a person", Some(Register::Preg)))
-        })
+        })?;
+        if outcome.persons_purged > 0 {
+            let version = self.version(Register::Preg).await?;
+            self.notifier.send(CommitNotice {
+                register: Register::Preg,
+                version,
+                keys: Vec::new().into(),
+            });
+        }
+        Ok(outcome)
     }
 
     /// Whether `nin` is tracked.

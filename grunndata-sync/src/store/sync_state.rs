@@ -30,6 +30,19 @@ pub struct SyncState {
     pub version: i64,
 }
 
+impl SyncState {
+    /// Whether the register has gone longer than `threshold` without a successful sync at
+    /// `now` (or never synced at all): what `grunndata status` exits non-zero for and
+    /// `grunndata check` reports.
+    pub fn is_stale(&self, threshold: std::time::Duration, now: DateTime<Utc>) -> bool {
+        let Some(last) = self.last_success_at else {
+            return true;
+        };
+        let threshold = chrono::Duration::from_std(threshold).unwrap_or(chrono::Duration::MAX);
+        now.signed_duration_since(last) > threshold
+    }
+}
+
 const COLUMNS: &str = "register, cursor, snapshot_id, snapshot_at, last_batch_at, \
                        last_success_at, last_error_at, last_error, version";
 const KINDS: [Kind; 9] = [
