@@ -26,12 +26,14 @@
 
 mod common;
 mod communication_party;
+mod flagged;
 pub(crate) mod open_enum;
 mod organisation;
 mod person;
 mod personnel;
 
 pub use common::{Name, Period};
+pub use flagged::{FlaggedIdentifier, FlaggedIdentifiers};
 pub use communication_party::{
     AmqpAddress, AmqpTransportStatus, CertificateMetadata, CommunicationParty, ParentOrganisation,
     PartyPostalAddress, PartyType,
