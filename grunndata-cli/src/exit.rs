@@ -12,8 +12,24 @@ pub enum Outcome {
     Negative,
 }
 
+/// 2: invalid input the command line parser could not catch (a malformed identifier).
+const INVALID_INPUT: u8 = 2;
+
 /// 3: an operational error (no mirror, database or upstream unreachable, I/O).
 const OPERATIONAL: u8 = 3;
+
+/// Input that is wrong in itself, whatever the mirror holds: exit status 2, like a usage
+/// error, with the message saying what is wrong.
+#[derive(Debug)]
+pub struct InvalidInput(pub String);
+
+impl std::fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
 
 /// Prints an error as one line and maps outcomes to exit codes. A closed pipe (`| head`) is
 /// not an error.
@@ -22,6 +38,10 @@ pub fn report(result: anyhow::Result<Outcome>) -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Negative) => ExitCode::from(1),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if error.downcast_ref::<InvalidInput>().is_some() => {
+            eprintln!("grunndata: {error:#}");
+            ExitCode::from(INVALID_INPUT)
+        }
         Err(error) => {
             eprintln!("grunndata: {error:#}");
             ExitCode::from(OPERATIONAL)

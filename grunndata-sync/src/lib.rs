@@ -28,6 +28,7 @@ pub use grunndata_core as core;
 
 pub mod auth;
 pub mod config;
+pub mod engine;
 pub mod fake;
 pub mod source;
 pub mod store;

@@ -64,11 +64,7 @@ pub struct FakeUpstreamArgs {
 impl FakeUpstreamArgs {
     /// Starts the server and serves until a shutdown signal.
     pub fn run(self) -> anyhow::Result<Outcome> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        runtime.block_on(self.serve())
+        super::common::runtime()?.block_on(self.serve())
     }
 
     async fn serve(self) -> anyhow::Result<Outcome> {
@@ -110,7 +106,7 @@ impl FakeUpstreamArgs {
         writeln!(out, "{}", fake.base_url())?;
         out.flush()?;
         drop(out);
-        shutdown_signal().await;
+        super::common::shutdown_signal().await;
         fake.shutdown().await;
         Ok(Outcome::Success)
     }
@@ -188,26 +184,4 @@ fn config_toml(fake: &FakeHandle, keys: Option<&TestKeys>) -> anyhow::Result<Str
          # {auth}.\n\n{body}",
         fake.base_url()
     ))
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

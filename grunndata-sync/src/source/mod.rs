@@ -117,6 +117,9 @@ pub struct Snapshot<R> {
     /// The cursor to continue the change feed from once the stream is consumed. It lies at or
     /// before the snapshot, so some changes may be replayed; replays are idempotent upserts.
     pub resume: Cursor,
+    /// How many records upstream says the snapshot holds (AR export `count`), when it says;
+    /// the engine reconciles the mirror's count with it after the bootstrap.
+    pub expected: Option<u64>,
 }
 
 impl<R> fmt::Debug for Snapshot<R> {
@@ -125,6 +128,7 @@ impl<R> fmt::Debug for Snapshot<R> {
             .field("id", &self.id)
             .field("at", &self.at)
             .field("resume", &self.resume)
+            .field("expected", &self.expected)
             .finish_non_exhaustive()
     }
 }
@@ -172,6 +176,33 @@ impl Cursor {
                 reason: format!("expected the next {parameter}, a decimal ≥ 1"),
             }),
         }
+    }
+}
+
+/// A sequence feed (AR, Persontjenesten) that no longer starts where the cursor points: the
+/// first event served is later than the next one asked for, so the events between were
+/// dropped from upstream's history without a "gone" answer. Treated as an expired cursor
+/// (re-snapshot), since following on would silently lose those changes.
+///
+/// `items` are the page's raw events; a cursor of 1 (the feed's very beginning, as a bootstrap
+/// of an empty feed leaves it) is not checked, since a feed need not number from 1.
+pub(crate) fn sequence_gap(
+    register: Register,
+    cursor: &Cursor,
+    from: i64,
+    items: &[serde_json::Value],
+) -> Result<(), SourceError> {
+    let first = items
+        .iter()
+        .filter_map(|item| item.get("sequenceNumber")?.as_i64())
+        .min();
+    match first {
+        Some(first) if from > 1 && first > from => Err(SourceError::CursorExpired {
+            register,
+            cursor: cursor.as_str().to_owned(),
+            reason: format!("gap in the feed: asked from sequence {from}, it starts at {first}"),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -370,6 +370,18 @@ impl Store {
         }
     }
 
+    /// Sets the cursor of `register` outside a batch: an operator moving the feed position
+    /// (`grunndata cursor set`), or `None` to make the next sync bootstrap afresh (a
+    /// re-snapshot that survives a crash half-way: until its last batch there is no cursor to
+    /// resume from, so a restart snapshots again). Hold the [`writer_lock`](Self::writer_lock).
+    pub async fn set_cursor(&self, register: Register, cursor: Option<&str>) -> StoreResult<()> {
+        in_transaction!(self, "setting the cursor", Some(register), |conn| {
+            sync_state::set_cursor(conn, register, cursor)
+                .await
+                .map_err(StoreError::db("setting the cursor", Some(register)))
+        })
+    }
+
     /// Records that a sync run of `register` completed successfully at `at`.
     pub async fn record_success(&self, register: Register, at: DateTime<Utc>) -> StoreResult<()> {
         in_transaction!(self, "recording sync success", Some(register), |conn| {

@@ -135,6 +135,22 @@ pub(crate) async fn bump_version<C: Exec>(
     Ok(())
 }
 
+pub(crate) async fn set_cursor<C: Exec>(
+    conn: &mut C,
+    register: Register,
+    cursor: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    conn.execute(
+        "UPDATE sync_state SET cursor = $2 WHERE register = $1",
+        &[
+            Value::text(register.as_str()),
+            Value::Text(cursor.map(str::to_owned)),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn record_success<C: Exec>(
     conn: &mut C,
     register: Register,

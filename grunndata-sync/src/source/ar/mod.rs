@@ -120,6 +120,8 @@ pub struct Export {
     pub her_ids: Vec<HerId>,
     /// HER-ids in the export that were not valid (≤ 0).
     pub invalid: usize,
+    /// `count`, if upstream sent one.
+    pub count: Option<i64>,
 }
 
 /// A feed event (`GET /api/v1/event/latest`).
@@ -177,6 +179,7 @@ impl ArClient {
             .collect();
         Ok(Export {
             last_sequence_number: dto.last_sequence_number,
+            count: dto.count,
             invalid: total - her_ids.len(),
             her_ids,
         })
@@ -235,13 +238,17 @@ impl ArClient {
         let body = serde_json::to_vec(&serde_json::json!({ "herIds": ids })).unwrap_or_default();
         let spec = RequestSpec::post(BULK).json_body(body);
         let fetched = self.http.fetch(&spec).await?;
-        parse_each(&fetched.body, dto::parse_party).map_err(|message| SourceError::Envelope {
-            register: Register::Ar,
-            method: "POST".to_owned(),
-            path: BULK.to_owned(),
-            field: ".".to_owned(),
-            message,
-        })
+        let mut parsed = parse_each(&fetched.body, dto::parse_party).map_err(|message| {
+            SourceError::Envelope {
+                register: Register::Ar,
+                method: "POST".to_owned(),
+                path: BULK.to_owned(),
+                field: ".".to_owned(),
+                message,
+            }
+        })?;
+        attribute_keyless(&mut parsed, her_ids);
+        Ok(parsed)
     }
 
     /// Bulk-fetches any number of HER-ids: chunks of [`ArConfig::bulk_size`], several at once.
@@ -331,6 +338,12 @@ impl Source for ArClient {
         let client = self.clone();
         let chunk = self.chunk();
         let concurrency = self.http.concurrency();
+        // Upstream's own count, else the length of its list (invalid HER-ids included: they
+        // are part of what upstream holds, and the difference should show).
+        let expected = export
+            .count
+            .and_then(|count| u64::try_from(count).ok())
+            .unwrap_or((export.her_ids.len() + export.invalid) as u64);
         let chunks: Vec<Vec<HerId>> = export
             .her_ids
             .chunks(chunk)
@@ -353,6 +366,7 @@ impl Source for ArClient {
             id: format!("lastSequenceNumber {last}"),
             at: requested_at,
             resume: ArCursor(last.max(0) + 1).to_cursor(),
+            expected: Some(expected),
         })
     }
 
@@ -375,6 +389,7 @@ impl Source for ArClient {
             });
         };
         let items = page.results.unwrap_or_default();
+        crate::source::sequence_gap(Register::Ar, cursor, from.0, &items)?;
         let events_seen = items.len();
         let reduced = feed::reduce(items, from.0);
         let next = ArCursor(
@@ -445,6 +460,33 @@ impl Source for ArClient {
 
     async fn fetch(&self, keys: &[HerId]) -> Result<Vec<Parsed<CommunicationParty>>, SourceError> {
         self.fetch_many(keys).await
+    }
+}
+
+/// A bulk answer's one malformed record without a readable HER-id is the one asked-for
+/// HER-id that nothing else in the answer accounts for, when exactly one is unaccounted for:
+/// naming it lets its quarantine entry be resolved by the next good fetch. Ambiguous cases
+/// (several such records) stay unnamed rather than guessed.
+fn attribute_keyless(parsed: &mut [Parsed<CommunicationParty>], asked: &[HerId]) {
+    let is_keyless = |item: &Parsed<CommunicationParty>| matches!(item, Parsed::Malformed(malformed) if malformed.upstream_id.is_none());
+    if parsed.iter().filter(|item| is_keyless(item)).count() != 1 {
+        return;
+    }
+    let answered: HashSet<String> = parsed
+        .iter()
+        .filter_map(|item| match item {
+            Parsed::Record(party) => Some(party.her_id.to_string()),
+            Parsed::Malformed(malformed) => malformed.upstream_id.clone(),
+        })
+        .collect();
+    let mut missing = asked
+        .iter()
+        .map(ToString::to_string)
+        .filter(|id| !answered.contains(id));
+    if let (Some(her_id), None) = (missing.next(), missing.next())
+        && let Some(Parsed::Malformed(malformed)) = parsed.iter_mut().find(|item| is_keyless(item))
+    {
+        malformed.upstream_id = Some(her_id);
     }
 }
 

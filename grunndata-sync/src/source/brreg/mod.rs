@@ -384,6 +384,9 @@ impl Source for BrregClient {
             id: snapshot_id(&headers, requested_at),
             at: last_modified(&headers).unwrap_or(requested_at),
             resume: self.resume_after(&headers, requested_at).to_cursor(),
+            // The bulk files carry no count: the array's length is known only once read, so
+            // the engine counts the elements itself.
+            expected: None,
         })
     }
 

@@ -274,6 +274,7 @@ impl HprSource {
             id,
             at: last_modified.unwrap_or(requested_at),
             resume: HprCursor::since(produced - self.options.overlap).to_cursor(),
+            expected: None,
         })
     }
 
@@ -297,6 +298,7 @@ impl HprSource {
             id: format!("Søk2@{}", requested_at.to_rfc3339()),
             at: requested_at,
             resume: HprCursor::since(requested_at - self.options.overlap).to_cursor(),
+            expected: None,
         }
     }
 

@@ -389,6 +389,7 @@ impl Source for PregClient {
             ),
             at: requested_at,
             resume: PregCursor(latest.unwrap_or(0).max(0) + 1).to_cursor(),
+            expected: None,
         })
     }
 
@@ -414,6 +415,7 @@ impl Source for PregClient {
             }
         };
         let items = page.results.unwrap_or_default();
+        crate::source::sequence_gap(Register::Preg, cursor, from.0, &items)?;
         let events_seen = items.len();
         let reduced = feed::reduce(items, from.0, self.tracked.as_ref());
         let next = PregCursor(

@@ -1,0 +1,92 @@
+//! What the mirror-using subcommands share: `--config` / `--db`, the async runtime, and the
+//! `--source` list.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+use grunndata_sync::config::Config;
+use grunndata_sync::store::{Register, Store, default_url};
+
+use crate::exit::InvalidInput;
+
+/// Where the configuration and the mirror are.
+#[derive(Debug, Clone, Args)]
+pub struct MirrorArgs {
+    /// The configuration file (TOML; `grunndata config init` writes a template).
+    #[arg(long, env = "GRUNNDATA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The mirror: `sqlite://PATH` or `postgres://…`. Default: `[store] url`, then
+    /// GRUNNDATA_DB, then the SQLite file in the user's data directory.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+}
+
+impl MirrorArgs {
+    /// The configuration in effect, with `--db` applied.
+    pub fn load(&self) -> anyhow::Result<Config> {
+        let mut config = Config::load(self.config.as_deref())?;
+        if let Some(db) = &self.db {
+            config.store.url = Some(db.clone());
+        }
+        Ok(config)
+    }
+
+    /// The mirror's URL from `config`.
+    pub fn url(config: &Config) -> anyhow::Result<String> {
+        match &config.store.url {
+            Some(url) => Ok(url.clone()),
+            None => Ok(default_url()?),
+        }
+    }
+
+    /// Opens (creating if needed) the mirror of `config`.
+    pub async fn open(config: &Config) -> anyhow::Result<Store> {
+        let url = Self::url(config)?;
+        Store::open(&url).await.context("opening the mirror")
+    }
+}
+
+/// A multi-threaded runtime for one command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Parses `brreg,ar` into registers, in [`Register::ALL`] order, each once.
+pub fn registers(names: &[String]) -> anyhow::Result<Vec<Register>> {
+    let mut chosen = Vec::new();
+    for name in names.iter().flat_map(|name| name.split(',')) {
+        if name.trim().is_empty() {
+            continue;
+        }
+        let register: Register = name
+            .parse()
+            .map_err(|error| InvalidInput(format!("--source: {error}")))?;
+        chosen.push(register);
+    }
+    Ok(Register::ALL
+        .into_iter()
+        .filter(|register| chosen.contains(register))
+        .collect())
+}
+
+/// Resolves when SIGINT (Ctrl-C) or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    // Without SIGTERM handling (or off Unix), Ctrl-C alone.
+    let _ = tokio::signal::ctrl_c().await;
+}

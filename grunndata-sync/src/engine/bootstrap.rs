@@ -1,0 +1,171 @@
+//! A (re-)snapshot: the whole register streamed from upstream into the mirror in batches.
+//!
+//! Crash safety without a cursor: the batches of a snapshot carry no cursor, so a snapshot
+//! killed half-way leaves the register without one and the next run snapshots again. The
+//! last batch sets the cursor to where the feed resumes and removes every record not fetched
+//! since the snapshot began (history kept): records that upstream no longer holds, whether
+//! left by an earlier mirror state or by a snapshot interrupted before them.
+//!
+//! Memory stays bounded: the source parses one record at a time, a producer task gathers them
+//! into batches of [`SyncOptions::batch_size`](super::SyncOptions::batch_size), and a channel of
+//! two batches lets it parse the next batch while the store writes the current one (the second
+//! core's work).
+
+use chrono::Utc;
+use futures_util::StreamExt as _;
+use tokio::sync::mpsc;
+
+use crate::source::{Cursor, Parsed, Snapshot, Source, SourceError, UpstreamRecord};
+use crate::store::{self, Batch};
+
+use super::convert::{Synced, add_parsed};
+use super::report::{Counts, Reconciliation, SyncMode};
+use super::{Context, EngineError};
+
+/// How a snapshot ended.
+pub(crate) enum Bootstrapped {
+    /// Complete: the feed resumes from `resume`.
+    Complete {
+        /// Where the change feed continues.
+        resume: Cursor,
+        /// The mirror's count against upstream's.
+        reconciliation: Reconciliation,
+    },
+    /// Stopped between batches on request; the next run snapshots again.
+    Interrupted,
+}
+
+/// Aborts the producer when the consumer gives up (error, stop, deadline).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Reads `source`'s snapshot into the mirror.
+pub(crate) async fn bootstrap<S>(
+    context: &Context,
+    source: &S,
+    mode: SyncMode,
+    counts: &mut Counts,
+) -> Result<Bootstrapped, EngineError>
+where
+    S: Source,
+    S::Record: Synced,
+{
+    let register = <S::Record as UpstreamRecord>::REGISTER;
+    let store = &context.store;
+    let held_records = mode == SyncMode::Resnapshot;
+    let started = Utc::now();
+    let Snapshot {
+        records,
+        id,
+        at,
+        resume,
+        expected,
+    } = source.bootstrap().await?;
+    tracing::info!(%register, snapshot = %id, mode = mode.as_str(), "snapshot started");
+    context.progress.started(register, mode, expected);
+    let bulk = store.begin_bulk_load(register).await?;
+
+    let (sender, mut receiver) = mpsc::channel(2);
+    let batch_size = context.options.batch_size.max(1);
+    let _producer = AbortOnDrop(tokio::spawn(produce(records, batch_size, sender)));
+
+    let mut elements: u64 = 0;
+    let mut quarantined: u64 = 0;
+    loop {
+        // `None` from the channel means the producer died without saying it was done: never
+        // take that for the end of the snapshot, or the sweep would remove what was not read.
+        let Some(chunk) = receiver.recv().await.transpose()? else {
+            return Err(EngineError::Task {
+                register,
+                message: "the snapshot reader stopped before the end of the snapshot".to_owned(),
+            });
+        };
+        let Some(chunk) = chunk else { break };
+        elements += chunk.len() as u64;
+        let fetched_at = Utc::now();
+        let mut batch = Batch::new(fetched_at);
+        for parsed in chunk {
+            add_parsed(&mut batch, parsed, fetched_at, counts);
+        }
+        let outcome = store.apply(batch).await?;
+        quarantined += outcome.quarantined;
+        counts.add_outcome(&outcome);
+        context.progress.advanced(register, elements);
+        if context.stop.is_cancelled() {
+            tracing::info!(%register, elements, "snapshot stopped on request; the next run starts it again");
+            return Ok(Bootstrapped::Interrupted);
+        }
+    }
+
+    let mut last: Batch<S::Record> = Batch::new(Utc::now())
+        .cursor(resume.as_str())
+        .snapshot(store::Snapshot { id, at });
+    if held_records {
+        last = last.sweep_not_fetched_since(started);
+    }
+    let outcome = store.apply(last).await?;
+    counts.add_outcome(&outcome);
+    if bulk {
+        let rebuilt = store.finish_bulk_load(register).await?;
+        tracing::debug!(%register, rebuilt, "indexes rebuilt after bulk load");
+    }
+    let mirror = u64::try_from(store.counts(register).await?.records).unwrap_or(0);
+    let reconciliation = Reconciliation {
+        upstream: expected.unwrap_or(elements),
+        mirror,
+        quarantined,
+    };
+    if !reconciliation.agrees() {
+        tracing::warn!(
+            %register,
+            upstream = reconciliation.upstream,
+            mirror = reconciliation.mirror,
+            quarantined = reconciliation.quarantined,
+            "mirror count differs from upstream's after the snapshot"
+        );
+    }
+    Ok(Bootstrapped::Complete {
+        resume,
+        reconciliation,
+    })
+}
+
+/// What the producer sends: a batch of records, `None` once the stream ended, or the error
+/// that ended it.
+type Item<R> = Result<Option<Vec<Parsed<R>>>, SourceError>;
+
+/// Gathers the record stream into batches; an error ends the stream (a truncated download is
+/// an error, never a short snapshot).
+async fn produce<R: Send + 'static>(
+    mut records: crate::source::RecordStream<R>,
+    batch_size: usize,
+    sender: mpsc::Sender<Item<R>>,
+) {
+    let mut chunk = Vec::with_capacity(batch_size);
+    while let Some(item) = records.next().await {
+        match item {
+            Ok(parsed) => {
+                chunk.push(parsed);
+                if chunk.len() == batch_size {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch_size));
+                    if sender.send(Ok(Some(full))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(error) => {
+                let _ = sender.send(Err(error)).await;
+                return;
+            }
+        }
+    }
+    if !chunk.is_empty() && sender.send(Ok(Some(chunk))).await.is_err() {
+        return;
+    }
+    let _ = sender.send(Ok(None)).await;
+}

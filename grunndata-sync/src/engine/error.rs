@@ -1,0 +1,51 @@
+//! Why a sync could not run or a register failed.
+
+use crate::config::ConfigError;
+use crate::source::SourceError;
+use crate::store::{Register, StoreError};
+
+/// What stopped a sync run or one register's part of it.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// An upstream request failed after the client's retries.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The mirror could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration does not allow building a client.
+    #[error("{register}: {message}")]
+    Config {
+        /// The register whose client could not be built.
+        register: Register,
+        /// What is missing or wrong.
+        message: String,
+    },
+    /// The configuration file or environment could not be read.
+    #[error(transparent)]
+    ConfigFile(#[from] ConfigError),
+    /// The run's deadline passed before the register caught up; committed batches stay.
+    #[error("{register}: deadline of {deadline} passed before the register caught up")]
+    Deadline {
+        /// The register.
+        register: Register,
+        /// The deadline, for people (`1h`).
+        deadline: String,
+    },
+    /// The operator asked for something this register's upstream cannot do.
+    #[error("{register}: {message}")]
+    Unsupported {
+        /// The register.
+        register: Register,
+        /// What is not supported, and what to do instead.
+        message: String,
+    },
+    /// A worker task ended abnormally (a bug).
+    #[error("{register}: sync task failed: {message}")]
+    Task {
+        /// The register.
+        register: Register,
+        /// The panic or cancellation, in words.
+        message: String,
+    },
+}
