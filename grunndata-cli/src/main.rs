@@ -29,15 +29,45 @@ enum Command {
     Synth(commands::synth::SynthArgs),
     /// Serve all four upstream APIs from synthetic or NDJSON data, for tests and demos.
     FakeUpstream(commands::fake_upstream::FakeUpstreamArgs),
+    /// Bring the mirror up to date from the upstream registers, once or on an interval.
+    Sync(commands::sync::SyncArgs),
+    /// Show where each register's mirror stands; exit 1 when one is stale.
+    Status(commands::status::StatusArgs),
+    /// Manage the persons tracked in Persontjenesten.
+    Person(commands::person::PersonArgs),
+    /// Show or set the feed cursors (operators).
+    Cursor(commands::cursor::CursorArgs),
+    /// Try it all: a fake upstream synced into the mirror, with status and sample lookups.
+    Demo(commands::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(&cli.command);
     let result = match cli.command {
         Command::Id(args) => args.run(),
         Command::Config(args) => args.run(),
         Command::Synth(args) => args.run(),
         Command::FakeUpstream(args) => args.run(),
+        Command::Sync(args) => args.run(),
+        Command::Status(args) => args.run(),
+        Command::Person(args) => args.run(),
+        Command::Cursor(args) => args.run(),
+        Command::Demo(args) => args.run(),
     };
     exit::report(result)
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG`. Without it: progress of a sync job that no
+/// terminal watches (cron, systemd) at `info`, everything else only at `warn`.
+fn init_logging(command: &Command) {
+    use std::io::IsTerminal as _;
+    let unattended_sync = matches!(command, Command::Sync(_)) && !std::io::stderr().is_terminal();
+    let default = if unattended_sync { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

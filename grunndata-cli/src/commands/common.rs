@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use grunndata_sync::config::Config;
-use grunndata_sync::store::{Register, Store, default_url};
+use grunndata_sync::core::id::NationalId;
+use grunndata_sync::store::{Location, Register, Store, default_url};
 
 use crate::exit::InvalidInput;
 
@@ -39,6 +40,21 @@ impl MirrorArgs {
             Some(url) => Ok(url.clone()),
             None => Ok(default_url()?),
         }
+    }
+
+    /// Opens the mirror of `config` for reading: an SQLite file that does not exist is an
+    /// error saying how to create one, never an empty mirror created by a read.
+    pub async fn open_existing(config: &Config) -> anyhow::Result<Store> {
+        let url = Self::url(config)?;
+        if let Location::Sqlite(path) = Location::parse(&url)?
+            && !path.exists()
+        {
+            anyhow::bail!(
+                "no mirror at {}: run `grunndata sync` (or `grunndata demo` to try it out)",
+                path.display()
+            );
+        }
+        Store::open(&url).await.context("opening the mirror")
     }
 
     /// Opens (creating if needed) the mirror of `config`.
@@ -89,4 +105,32 @@ pub async fn shutdown_signal() {
     }
     // Without SIGTERM handling (or off Unix), Ctrl-C alone.
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Reads person numbers, one per line (blank lines and `#` comments skipped). A line that
+/// is not a valid fødselsnummer or D-nummer is an error naming the line, never its digits.
+pub fn read_nin_file(path: &std::path::Path) -> anyhow::Result<Vec<NationalId>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading person numbers from {}", path.display()))?;
+    parse_nins(text.lines().enumerate().map(|(index, line)| {
+        (format!("{}:{}", path.display(), index + 1), line.to_owned())
+    }))
+}
+
+/// Parses `(where, text)` pairs into NINs, skipping blanks and `#` comments.
+pub fn parse_nins(
+    lines: impl IntoIterator<Item = (String, String)>,
+) -> anyhow::Result<Vec<NationalId>> {
+    let mut nins = Vec::new();
+    for (place, line) in lines {
+        let text = line.split('#').next().unwrap_or("").trim();
+        if text.is_empty() {
+            continue;
+        }
+        let nin: NationalId = text
+            .parse()
+            .map_err(|error| InvalidInput(format!("{place}: not a person number: {error}")))?;
+        nins.push(nin);
+    }
+    Ok(nins)
 }

@@ -113,7 +113,7 @@ impl FakeUpstreamArgs {
 }
 
 /// A directory removed when dropped (the keys of a run without `--write-config`).
-struct TemporaryDir(PathBuf);
+pub struct TemporaryDir(pub PathBuf);
 
 impl Drop for TemporaryDir {
     fn drop(&mut self) {
@@ -145,7 +145,7 @@ fn keys_dir(
     (dir.clone(), Some(TemporaryDir(dir)))
 }
 
-async fn generate_keys(dir: PathBuf) -> anyhow::Result<TestKeys> {
+pub async fn generate_keys(dir: PathBuf) -> anyhow::Result<TestKeys> {
     let shown = dir.display().to_string();
     tokio::task::spawn_blocking(move || testkeys::generate(&dir))
         .await
@@ -157,6 +157,25 @@ async fn generate_keys(dir: PathBuf) -> anyhow::Result<TestKeys> {
 /// fake and, with auth, the HelseID and Maskinporten clients at its token endpoints with the
 /// generated keys.
 fn config_toml(fake: &FakeHandle, keys: Option<&TestKeys>) -> anyhow::Result<String> {
+    let config = fake_config(fake, keys);
+    let body = config
+        .to_toml()
+        .map_err(|error| anyhow::anyhow!("serialising the config: {error}"))?;
+    let auth = if keys.is_some() {
+        "its token endpoints and the generated test keys"
+    } else {
+        "no auth (--no-auth)"
+    };
+    Ok(format!(
+        "# Written by `grunndata fake-upstream`: every upstream points at the fake on {}, with\n\
+         # {auth}.\n\n{body}",
+        fake.base_url()
+    ))
+}
+
+/// A config with every upstream at `fake` and, with `keys`, the HelseID and Maskinporten
+/// clients at its token endpoints.
+pub fn fake_config(fake: &FakeHandle, keys: Option<&TestKeys>) -> Config {
     let mut config = Config::default();
     config.brreg.base_url = fake.brreg_url();
     config.ar.base_url = fake.ar_url();
@@ -171,17 +190,5 @@ fn config_toml(fake: &FakeHandle, keys: Option<&TestKeys>) -> anyhow::Result<Str
     if let (Some(tokens), Some(keys)) = (fake.tokens(), keys) {
         tokens.configure_clients(keys, &mut config);
     }
-    let body = config
-        .to_toml()
-        .map_err(|error| anyhow::anyhow!("serialising the config: {error}"))?;
-    let auth = if keys.is_some() {
-        "its token endpoints and the generated test keys"
-    } else {
-        "no auth (--no-auth)"
-    };
-    Ok(format!(
-        "# Written by `grunndata fake-upstream`: every upstream points at the fake on {}, with\n\
-         # {auth}.\n\n{body}",
-        fake.base_url()
-    ))
+    config
 }
