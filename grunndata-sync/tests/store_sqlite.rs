@@ -225,3 +225,36 @@ async fn two_handles_share_one_file() {
     first.close().await;
     second.close().await;
 }
+
+/// Regression: two processes opening a new mirror at the same moment (a sync and a lookup on
+/// first start) both ran the migrations and one failed with "table already exists". Opening
+/// is now serialised by a lock file; many concurrent first opens all succeed.
+#[test]
+fn concurrent_first_opens_of_one_file_all_succeed() {
+    let db = TestDb::sqlite();
+    // Separate threads with their own runtimes, as separate processes would be.
+    let opens: Vec<_> = (0..8)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    let store = Store::open(&url).await?;
+                    let records = store.counts(Register::Brreg).await?.records;
+                    store.close().await;
+                    Ok::<_, StoreError>(records)
+                })
+            })
+        })
+        .collect();
+    for open in opens {
+        let records = open
+            .join()
+            .expect("thread")
+            .unwrap_or_else(|error| panic!("concurrent open failed: {error}"));
+        assert_eq!(records, 0);
+    }
+}

@@ -112,9 +112,11 @@ pub async fn shutdown_signal() {
 pub fn read_nin_file(path: &std::path::Path) -> anyhow::Result<Vec<NationalId>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading person numbers from {}", path.display()))?;
-    parse_nins(text.lines().enumerate().map(|(index, line)| {
-        (format!("{}:{}", path.display(), index + 1), line.to_owned())
-    }))
+    parse_nins(
+        text.lines()
+            .enumerate()
+            .map(|(index, line)| (format!("{}:{}", path.display(), index + 1), line.to_owned())),
+    )
 }
 
 /// Parses `(where, text)` pairs into NINs, skipping blanks and `#` comments.

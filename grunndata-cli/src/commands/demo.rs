@@ -66,7 +66,8 @@ impl DemoArgs {
             ..SynthConfig::default()
         };
         let synth = Synth::new(synth_config.clone())?;
-        let keys_dir = std::env::temp_dir().join(format!("grunndata-demo-keys-{}", std::process::id()));
+        let keys_dir =
+            std::env::temp_dir().join(format!("grunndata-demo-keys-{}", std::process::id()));
         let _remove_keys = TemporaryDir(keys_dir.clone());
         let keys = generate_keys(keys_dir).await?;
         let fake = FakeUpstream::start(FakeConfig {
@@ -86,7 +87,10 @@ impl DemoArgs {
             let nin: NationalId = synth.preg_nin(index).parse()?;
             store.track_person(&nin, Some(DEMO_NOTE)).await?;
         }
-        writeln!(out, "tracking {TRACKED} synthetic persons (Tenor numbers)\n")?;
+        writeln!(
+            out,
+            "tracking {TRACKED} synthetic persons (Tenor numbers)\n"
+        )?;
         out.flush()?;
 
         let sync_config = Config {
@@ -174,7 +178,7 @@ async fn is_demo_mirror(store: &Store) -> anyhow::Result<bool> {
 }
 
 fn remove_sqlite(path: &Path) -> anyhow::Result<()> {
-    for suffix in ["", "-wal", "-shm", ".lock"] {
+    for suffix in ["", "-wal", "-shm", ".lock", ".open.lock"] {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         let file = PathBuf::from(name);
@@ -187,7 +191,11 @@ fn remove_sqlite(path: &Path) -> anyhow::Result<()> {
 }
 
 /// A few lookups from the fresh mirror, as a journal system or helpdesk would make them.
-async fn samples(out: &mut impl std::io::Write, store: &Store, synth: &Synth) -> anyhow::Result<()> {
+async fn samples(
+    out: &mut impl std::io::Write,
+    store: &Store,
+    synth: &Synth,
+) -> anyhow::Result<()> {
     writeln!(out, "A few lookups from the mirror:")?;
     let orgnr: OrgNumber = synth.enhet_orgnr(0).parse()?;
     if let Some(found) = store.get::<Organisation>(&orgnr).await? {
@@ -216,7 +224,10 @@ async fn samples(out: &mut impl std::io::Write, store: &Store, synth: &Synth) ->
         break;
     }
     if !shown_personnel {
-        writeln!(out, "  (no AR person with an HPR number in this small data set)")?;
+        writeln!(
+            out,
+            "  (no AR person with an HPR number in this small data set)"
+        )?;
     }
     let tracked = store.tracked_persons().await?;
     if let Some(person_id) = tracked.iter().find_map(|person| person.person_id.clone())
@@ -226,7 +237,10 @@ async fn samples(out: &mut impl std::io::Write, store: &Store, synth: &Synth) ->
             out,
             "  tracked person {}: {}",
             tracked[0].nin.masked(),
-            person.record.name.as_ref().map_or_else(|| "(no name)".to_owned(), grunndata_sync::core::model::Name::full)
+            person.record.name.as_ref().map_or_else(
+                || "(no name)".to_owned(),
+                grunndata_sync::core::model::Name::full
+            )
         )?;
     }
     Ok(())
@@ -238,7 +252,11 @@ fn describe_personnel(
     hpr: HprNumber,
     today: chrono::NaiveDate,
 ) -> std::io::Result<()> {
-    writeln!(out, "  health personnel HPR {hpr}: {}", personnel.name.full())?;
+    writeln!(
+        out,
+        "  health personnel HPR {hpr}: {}",
+        personnel.name.full()
+    )?;
     for approval in &personnel.approvals {
         let verdict = authz::authorised(personnel, &approval.category, today);
         writeln!(out, "    {}: {verdict}", approval.category.label())?;
@@ -259,14 +277,19 @@ async fn describe_party(
         Some(parent) => store.get::<CommunicationParty>(&parent.her_id).await?,
         None => None,
     };
-    let edi = party
-        .edi_address
-        .clone()
-        .or_else(|| parent.as_ref().and_then(|parent| parent.record.edi_address.clone()));
+    let edi = party.edi_address.clone().or_else(|| {
+        parent
+            .as_ref()
+            .and_then(|parent| parent.record.edi_address.clone())
+    });
     writeln!(
         out,
         "    messages to HER-id {her_id} ({}), EDI address {}",
-        party.display_name.as_deref().or(party.name.as_deref()).unwrap_or("?"),
+        party
+            .display_name
+            .as_deref()
+            .or(party.name.as_deref())
+            .unwrap_or("?"),
         edi.as_deref().unwrap_or("(none)")
     )?;
     Ok(())
@@ -280,8 +303,14 @@ fn next_steps(out: &mut impl std::io::Write, url: &str, synth: &Synth) -> std::i
     };
     let nin = synth.preg_nin(0);
     let steps = [
-        (format!("grunndata status{db} --offline"), "where each register stands"),
-        (format!("grunndata person tracked{db}"), "the tracked persons"),
+        (
+            format!("grunndata status{db} --offline"),
+            "where each register stands",
+        ),
+        (
+            format!("grunndata person tracked{db}"),
+            "the tracked persons",
+        ),
         (format!("grunndata id {nin}"), "check an identifier"),
         (
             "grunndata fake-upstream --write-config demo.toml".to_owned(),

@@ -199,7 +199,10 @@ fn print_table(out: &mut impl std::io::Write, status: &Status) -> std::io::Resul
         writeln!(
             out,
             "{name}: cursor {}",
-            register.cursor.as_deref().unwrap_or("(none: next sync bootstraps)")
+            register
+                .cursor
+                .as_deref()
+                .unwrap_or("(none: next sync bootstraps)")
         )?;
         writeln!(out, "{name}: digest {}", register.digest)?;
         if let Some(error) = &register.last_error {

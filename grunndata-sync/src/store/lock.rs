@@ -75,6 +75,32 @@ pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreErr
     }
 }
 
+/// Waits for the exclusive lock on `path` (created 0600 if missing) and returns the open
+/// file holding it: serialises opening and migrating one SQLite file across processes, which
+/// SQLite itself does not (two first opens would both create the schema).
+pub(crate) async fn sqlite_blocking(path: &Path) -> Result<File, StoreError> {
+    let owned = path.to_owned();
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&owned)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|_| StoreError::Cancelled {
+        operation: "waiting for the open lock",
+    })?;
+    locked.map_err(|source| StoreError::LockFile {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 pub(crate) async fn postgres(
     options: &PgConnectOptions,
     location: &str,

@@ -157,13 +157,20 @@ impl TrackedArgs {
                         "{}  {}  {:<11}  {}",
                         row.nin,
                         row.added_at,
-                        if row.fetched { "mirrored" } else { "not yet synced" },
+                        if row.fetched {
+                            "mirrored"
+                        } else {
+                            "not yet synced"
+                        },
                         row.note.as_deref().unwrap_or("")
                     )?;
                 }
             }
             if !self.json && tracked.is_empty() {
-                writeln!(out, "no tracked persons; add some with `grunndata person track`")?;
+                writeln!(
+                    out,
+                    "no tracked persons; add some with `grunndata person track`"
+                )?;
             }
             out.flush()?;
             Ok(Outcome::Success)

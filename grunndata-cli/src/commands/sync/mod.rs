@@ -69,7 +69,12 @@ pub struct SyncArgs {
 
     /// Fetch these records again now, without moving the cursor (one `--source`; orgnr,
     /// HER-id, HPR number or Persontjenesten person id).
-    #[arg(long, value_name = "KEYS", value_delimiter = ',', conflicts_with = "watch")]
+    #[arg(
+        long,
+        value_name = "KEYS",
+        value_delimiter = ',',
+        conflicts_with = "watch"
+    )]
     ids: Vec<String>,
 
     /// Print the report as JSON on stdout.

@@ -44,16 +44,23 @@ impl SqliteBackend {
 
     /// The lock file next to the database (`<file>.lock`).
     pub(crate) fn lock_path(&self) -> PathBuf {
-        let mut name = self.path.as_os_str().to_owned();
-        name.push(".lock");
-        PathBuf::from(name)
+        suffixed(&self.path, ".lock")
     }
+}
+
+/// `path` with `suffix` appended to its file name.
+fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// Opens (creating if needed) the mirror at `path`.
 pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBackend, StoreError> {
     let location = path.display().to_string();
     super::location::prepare_sqlite_file(path)?;
+    // Held until the schema is checked and migrated; released when this function returns.
+    let _opening = super::lock::sqlite_blocking(&suffixed(path, ".open.lock")).await?;
     check_header(path, &location)?;
     let connect = |source| StoreError::Connect {
         location: location.clone(),

@@ -1,0 +1,191 @@
+//! Operating a mirror: one writer at a time, SIGTERM in watch mode, status for monitoring,
+//! tracked persons and cursors.
+
+use std::time::Duration;
+
+use grunndata_sync::store::{Register, Store};
+use serde_json::{Value, json};
+
+use crate::db::TestDb;
+use crate::harness::{Upstream, backends, content, run, spawn, stderr, stdout, synth, track};
+
+/// Waits until the sync running against `url` has committed its first batch (probing the
+/// writer lock itself would race the sync for it).
+async fn wait_for_first_batch(url: &str) {
+    let store = Store::open(url).await.expect("store");
+    for _ in 0..400 {
+        let mut records = 0;
+        for register in Register::ALL {
+            records += store.counts(register).await.expect("counts").records;
+        }
+        if records > 0 {
+            store.close().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the sync committed nothing within 20 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_is_refused_and_sigterm_stops_watch_mode_cleanly() {
+    for db in backends().await {
+        let upstream = Upstream::start().await;
+        // Slow enough that the first sync is still running while the others try.
+        upstream
+            .faults(&json!({ "stall": { "probability": 1.0, "millis": 300 } }))
+            .await;
+        let mut watcher = spawn(&upstream, &db, &["sync", "--watch", "--interval", "1h"]);
+        wait_for_first_batch(&db.url).await;
+
+        let second = run(&upstream, &db, &["sync", "--source", "ar"]).await;
+        assert_eq!(second.status.code(), Some(3), "{}", stderr(&second));
+        assert!(stderr(&second).contains("writer"), "{}", stderr(&second));
+        let cursor = run(&upstream, &db, &["cursor", "set", "ar", "1"]).await;
+        assert_eq!(cursor.status.code(), Some(3), "{}", stderr(&cursor));
+
+        // SIGTERM: the watcher finishes its current batch and exits 0.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let pid = watcher.id().expect("pid").to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let status = tokio::time::timeout(Duration::from_secs(60), watcher.wait())
+            .await
+            .expect("watch mode stopped within a minute")
+            .expect("wait");
+        assert!(status.success(), "watch mode exit status {status}");
+
+        // What it committed is whole: a normal sync finishes from there to the clean state.
+        upstream.faults(&json!({})).await;
+        let done = run(&upstream, &db, &["sync"]).await;
+        assert!(done.status.success(), "{}", stderr(&done));
+        let reference = TestDb::sqlite();
+        let clean = run(&upstream, &reference, &["sync"]).await;
+        assert!(clean.status.success(), "{}", stderr(&clean));
+        assert_eq!(
+            content(&db.url).await.digests,
+            content(&reference.url).await.digests
+        );
+        upstream.fake.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_reports_each_register_and_fails_when_stale() {
+    let upstream = Upstream::start().await;
+    let db = TestDb::sqlite();
+
+    let missing = run(&upstream, &db, &["status", "--offline"]).await;
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(
+        stderr(&missing).contains("grunndata sync"),
+        "{}",
+        stderr(&missing)
+    );
+
+    track(&upstream, &db).await;
+    let synced = run(&upstream, &db, &["sync", "--json"]).await;
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    let report: Value = serde_json::from_str(&stdout(&synced)).expect("JSON report");
+    assert_eq!(report["registers"].as_array().unwrap().len(), 4);
+    assert_eq!(report["registers"][0]["mode"], "bootstrap");
+
+    let status = run(&upstream, &db, &["status", "--json"]).await;
+    assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+    let parsed: Value = serde_json::from_str(&stdout(&status)).expect("JSON status");
+    assert_eq!(parsed["stale"], false);
+    assert_eq!(
+        parsed["registers"][1]["lag"],
+        json!({"unit": "events", "value": 0})
+    );
+    insta::assert_json_snapshot!("status_json", parsed, {
+        ".mirror" => "[mirror]",
+        ".registers[].last_success_at" => "[time]",
+        ".registers[].snapshot_at" => "[time]",
+        ".registers[].snapshot_id" => "[snapshot]",
+        ".registers[].cursor" => "[cursor]",
+        ".registers[].lag" => "[lag]",
+    });
+
+    // A register that must sync every millisecond is stale at once: exit 1, for monitoring.
+    let stale = run(&upstream, &db, &["status", "--offline", "--source", "ar"]).await;
+    assert_eq!(stale.status.code(), Some(0));
+    let mut command = crate::harness::grunndata(&upstream, &db, &["status", "--offline"]);
+    command.env("GRUNNDATA_AR_STALE_AFTER", "1ms");
+    let stale = command.output().await.expect("status ran");
+    assert_eq!(stale.status.code(), Some(1), "{}", stderr(&stale));
+    assert!(stdout(&stale).contains("ar: STALE"), "{}", stdout(&stale));
+    upstream.fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracked_persons_and_cursors_are_managed_from_the_command_line() {
+    let upstream = Upstream::start().await;
+    let db = TestDb::sqlite();
+    let s = synth();
+
+    let bad = run(&upstream, &db, &["person", "track", "12345678901"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        !stderr(&bad).contains("12345678901"),
+        "the number is not echoed"
+    );
+
+    track(&upstream, &db).await;
+    let listed = run(&upstream, &db, &["person", "tracked", "--json"]).await;
+    assert!(listed.status.success());
+    assert_eq!(stdout(&listed).lines().count(), 4);
+    assert!(stdout(&listed).contains("\"fetched\":false"));
+
+    let synced = run(&upstream, &db, &["sync", "--source", "preg"]).await;
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    let store = Store::open(&db.url).await.unwrap();
+    assert_eq!(store.counts(Register::Preg).await.unwrap().records, 4);
+    store.close().await;
+
+    // Tracked after the snapshot: the next incremental sync fetches the person by number.
+    let late = s.preg_nin(10);
+    let added = run(&upstream, &db, &["person", "track", &late]).await;
+    assert!(added.status.success());
+    let synced = run(&upstream, &db, &["sync", "--source", "preg"]).await;
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    let store = Store::open(&db.url).await.unwrap();
+    assert_eq!(store.counts(Register::Preg).await.unwrap().records, 5);
+    store.close().await;
+
+    let untracked = run(&upstream, &db, &["person", "untrack", &late]).await;
+    assert!(untracked.status.success(), "{}", stderr(&untracked));
+    assert!(stdout(&untracked).contains("1 mirrored person(s) removed"));
+    let again = run(&upstream, &db, &["person", "untrack", &late]).await;
+    assert_eq!(again.status.code(), Some(1));
+
+    let shown = run(&upstream, &db, &["cursor", "show"]).await;
+    assert!(stdout(&shown).contains("preg "), "{}", stdout(&shown));
+    let set = run(&upstream, &db, &["cursor", "set", "preg", "1"]).await;
+    assert!(set.status.success(), "{}", stderr(&set));
+    let not_a_cursor = run(&upstream, &db, &["cursor", "set", "ar", "soon"]).await;
+    assert_eq!(not_a_cursor.status.code(), Some(2));
+    let by_date = run(
+        &upstream,
+        &db,
+        &["cursor", "set", "ar", "--from-date", "2026-01-01"],
+    )
+    .await;
+    assert_eq!(by_date.status.code(), Some(2), "AR cannot start at a date");
+    let by_date = run(
+        &upstream,
+        &db,
+        &["cursor", "set", "brreg", "--from-date", "2026-01-01"],
+    )
+    .await;
+    assert!(by_date.status.success(), "{}", stderr(&by_date));
+    assert!(
+        stdout(&by_date).contains("2026-01-01"),
+        "{}",
+        stdout(&by_date)
+    );
+    upstream.fake.shutdown().await;
+}
