@@ -231,3 +231,57 @@ async fn operator_resnapshot_and_refresh() {
         fake.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_during_a_running_sync_never_error() {
+    for db in backends().await {
+        let fake = fake_support::start().await;
+        let writer = open(&db).await;
+        // A reader of its own, as a journal system in another process would have.
+        let reader = grunndata_sync::store::Store::open(&db.url).await.unwrap();
+        let s = synth();
+        let orgnrs: Vec<grunndata_sync::core::id::OrgNumber> = (0..20)
+            .map(|index| s.enhet_orgnr(index).parse().unwrap())
+            .collect();
+
+        let sync = tokio::spawn({
+            let fake_writer = writer.clone();
+            let config = crate::harness::config(&fake);
+            async move {
+                let sources = grunndata_sync::engine::Sources::from_config(&config, &Register::ALL)
+                    .expect("sources");
+                grunndata_sync::engine::Engine::new(fake_writer, sources)
+                    .options(crate::harness::options())
+                    .run(&Register::ALL, &Request::Sync)
+                    .await
+            }
+        });
+        let mut reads = 0_u64;
+        let mut found = 0_u64;
+        while !sync.is_finished() {
+            for orgnr in &orgnrs {
+                if reader.get::<Organisation>(orgnr).await.unwrap().is_some() {
+                    found += 1;
+                }
+                reads += 1;
+            }
+            reader
+                .search::<Organisation>("legekontor", 10)
+                .await
+                .unwrap();
+            reader.counts(Register::Brreg).await.unwrap();
+            reader.sync_states().await.unwrap();
+            reads += 3;
+        }
+        let report = sync.await.unwrap();
+        assert!(report.succeeded(), "{report:?}");
+        assert!(reads > 20, "the reader ran during the sync ({reads} reads)");
+        eprintln!(
+            "{:?}: {reads} reads during the sync, {found} found",
+            db.kind
+        );
+        reader.close().await;
+        writer.close().await;
+        fake.shutdown().await;
+    }
+}
