@@ -29,6 +29,8 @@ enum Command {
     Synth(commands::synth::SynthArgs),
     /// Serve all four upstream APIs from synthetic or NDJSON data, for tests and demos.
     FakeUpstream(commands::fake_upstream::FakeUpstreamArgs),
+    /// Check the mirror for disagreements between the registers (--list shows the rules).
+    Check(commands::check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Config(args) => args.run(),
         Command::Synth(args) => args.run(),
         Command::FakeUpstream(args) => args.run(),
+        Command::Check(args) => args.run(),
     };
     exit::report(result)
 }

@@ -13,15 +13,17 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use common::db::TestDb;
-use common::synth::{at, day, nin, organisation, orgnr, party, person, person_party, personnel, sub_unit};
+use common::synth::{
+    at, day, nin, organisation, orgnr, party, person, person_party, personnel, sub_unit,
+};
 use grunndata_sync::check::{self, CheckOptions, Finding};
 use grunndata_sync::config::Config;
+use grunndata_sync::core::codes::{Code, CodeSystemId};
 use grunndata_sync::core::id::{HerId, HprNumber, MaybeValid};
 use grunndata_sync::core::model::{
     AmqpTransportStatus, CertificateMetadata, CommunicationParty, HealthPersonnel, Organisation,
     PartyType, Period, Person, PersonStatus,
 };
-use grunndata_sync::core::codes::{Code, CodeSystemId};
 use grunndata_sync::store::{Batch, MirrorRecord, QuarantineEntry, Register, Store};
 
 /// The instant every case is judged at.
@@ -326,7 +328,9 @@ const CASES: &[Case] = &[
     },
 ];
 
-async fn run_cases(db: &dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<TestDb>>>>) {
+async fn run_cases(
+    db: &dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<TestDb>>>>,
+) {
     for case in CASES {
         let Some(db) = db().await else { return };
         let store = Store::open(&db.url)
@@ -380,20 +384,163 @@ async fn warning_period_and_rule_selection() {
 
     let mut short = options();
     short.certificate_days = 10;
-    let findings = check::run(&store, &short).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(counts(&findings), [("ar-org-inactive-in-brreg", 1)].into_iter().collect());
+    let findings = check::run(&store, &short)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        counts(&findings),
+        [("ar-org-inactive-in-brreg", 1)].into_iter().collect()
+    );
 
     let only = options()
         .only_rules(&["ar-certificate-expiring"])
         .unwrap_or_else(|e| panic!("{e}"));
-    let findings = check::run(&store, &only).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(counts(&findings), [("ar-certificate-expiring", 1)].into_iter().collect());
-    assert_eq!(findings[0].keys_text(), "her_id 100, certificate encryption, thumbprint AA02");
+    let findings = check::run(&store, &only)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        counts(&findings),
+        [("ar-certificate-expiring", 1)].into_iter().collect()
+    );
+    assert_eq!(
+        findings[0].keys_text(),
+        "her_id 100, certificate encryption, thumbprint AA02"
+    );
 
     let mut brreg_only = options();
     brreg_only.registers = Some(vec![Register::Brreg]);
-    let findings = check::run(&store, &brreg_only).await.unwrap_or_else(|e| panic!("{e}"));
+    let findings = check::run(&store, &brreg_only)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(findings.is_empty(), "{findings:#?}");
 
     assert!(options().only_rules(&["no-such-rule"]).is_err());
+}
+
+// ----- planted anomalies ------------------------------------------------------------------
+
+mod planted {
+    use super::*;
+    use grunndata_sync::core::model::UnitKind;
+    use grunndata_sync::source::{Parsed, ar, brreg, hpr, preg};
+    use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig, produced_at};
+
+    fn json<T: serde::Serialize>(record: &T) -> Vec<u8> {
+        serde_json::to_vec(record).unwrap_or_else(|e| panic!("serialise: {e}"))
+    }
+
+    fn parsed<R>(parsed: Parsed<R>) -> R {
+        match parsed {
+            Parsed::Record(record) => record,
+            Parsed::Malformed(bad) => panic!("synthetic record does not parse: {bad}"),
+        }
+    }
+
+    async fn apply_all<R: MirrorRecord + Clone>(store: &Store, records: Vec<R>) {
+        for chunk in records.chunks(500) {
+            apply(store, chunk).await;
+        }
+    }
+
+    /// Loads the whole synthetic world through the sources' own parsers, tracking every
+    /// health worker's Persontjenesten person, and marks every register synced.
+    async fn load(store: &Store, synth: &Synth) {
+        let c = synth.counts();
+        let at = produced_at();
+        let mut units: Vec<_> = (0..c.enheter)
+            .map(|i| {
+                parsed(brreg::parse_unit(
+                    &json(&synth.enhet(i)),
+                    UnitKind::MainUnit,
+                ))
+            })
+            .collect();
+        units.extend((0..c.underenheter).map(|i| {
+            parsed(brreg::parse_unit(
+                &json(&synth.underenhet(i)),
+                UnitKind::SubUnit,
+            ))
+        }));
+        apply_all(store, units).await;
+        let parties = (0..c.ar_total())
+            .map(|i| parsed(ar::parse_party(&json(&synth.communication_party(i)))))
+            .collect();
+        apply_all(store, parties).await;
+        let personnel = (0..c.hpr_persons)
+            .map(|i| parsed(hpr::parse_helseperson(&json(&synth.hpr_person(i)))))
+            .collect();
+        apply_all(store, personnel).await;
+        let persons: Vec<Person> = (0..c.hpr_persons)
+            .map(|i| parsed(preg::parse_person(&json(&synth.preg_person(i)))))
+            .collect();
+        for person in &persons {
+            if let Some(nin) = person.current_nin() {
+                store
+                    .track_person(nin, None)
+                    .await
+                    .unwrap_or_else(|e| panic!("track: {e}"));
+            }
+        }
+        apply_all(store, persons).await;
+        for register in Register::ALL {
+            store
+                .record_success(register, at)
+                .await
+                .unwrap_or_else(|e| panic!("record success: {e}"));
+        }
+    }
+
+    fn synth(anomalies: bool) -> Synth {
+        Synth::new(SynthConfig {
+            seed: 7,
+            scale: 0.001,
+            anomalies: AnomalyOptions { enabled: anomalies },
+        })
+        .unwrap_or_else(|e| panic!("synth: {e}"))
+    }
+
+    async fn findings_on(db: &TestDb, synth: &Synth) -> Vec<Finding> {
+        let store = Store::open(&db.url)
+            .await
+            .unwrap_or_else(|e| panic!("open: {e}"));
+        load(&store, synth).await;
+        let options = CheckOptions::new(produced_at(), &Config::default());
+        let findings = check::run(&store, &options)
+            .await
+            .unwrap_or_else(|e| panic!("check: {e}"));
+        store.close().await;
+        findings
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn consistent_world_has_no_findings() {
+        let findings = findings_on(&TestDb::sqlite(), &synth(false)).await;
+        assert!(findings.is_empty(), "{findings:#?}");
+        assert!(synth(false).planted_anomalies().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_planted_anomaly_is_found_on_sqlite() {
+        let synth = synth(true);
+        let findings = findings_on(&TestDb::sqlite(), &synth).await;
+        let planted = synth.planted_anomalies();
+        // Every rule whose kind is data (not mirror state) is planted.
+        assert_eq!(planted.len(), check::RULES.len() - 2, "{planted:?}");
+        assert_eq!(counts(&findings), planted, "{findings:#?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_planted_anomaly_is_found_on_postgres() {
+        let Some(db) = TestDb::postgres().await else {
+            return;
+        };
+        let synth = synth(true);
+        let on_postgres = findings_on(&db, &synth).await;
+        assert_eq!(counts(&on_postgres), synth.planted_anomalies());
+        let on_sqlite = findings_on(&TestDb::sqlite(), &synth).await;
+        assert_eq!(
+            on_postgres, on_sqlite,
+            "both backends give the same findings"
+        );
+    }
 }

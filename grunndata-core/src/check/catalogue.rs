@@ -252,7 +252,10 @@ mod tests {
                 rule.id
             );
         }
-        assert_eq!(rule("ar-parent-cycle").map(|r| r.severity), Some(Severity::Error));
+        assert_eq!(
+            rule("ar-parent-cycle").map(|r| r.severity),
+            Some(Severity::Error)
+        );
         assert!(rule("no-such-rule").is_none());
     }
 }

@@ -8,7 +8,10 @@ const MISSING: &str = "ar-org-missing-in-brreg";
 const INACTIVE: &str = "ar-org-inactive-in-brreg";
 
 pub(super) async fn check(store: &Store, findings: &mut Findings<'_>) -> Result<(), CheckError> {
-    let (missing, inactive) = (findings.options.wants(MISSING), findings.options.wants(INACTIVE));
+    let (missing, inactive) = (
+        findings.options.wants(MISSING),
+        findings.options.wants(INACTIVE),
+    );
     if !missing && !inactive {
         return Ok(());
     }
@@ -35,54 +38,65 @@ pub(super) async fn check(store: &Store, findings: &mut Findings<'_>) -> Result<
         Kind::Bool,
     ];
     let on = findings.options.on();
-    scan(store, "checking AR against Brreg", Some(Register::Ar), &sql, &args, &kinds, |mut row| {
-        let her_id = row.text(0).unwrap_or_default();
-        let org_number = row.text(1).unwrap_or_default();
-        let name = row.text(2).unwrap_or_else(|| "(no name)".to_owned());
-        let keys = vec![("her_id", her_id.clone()), ("org_number", org_number.clone())];
-        if row.text(3).is_none() {
-            if missing {
+    scan(
+        store,
+        "checking AR against Brreg",
+        Some(Register::Ar),
+        &sql,
+        &args,
+        &kinds,
+        |mut row| {
+            let her_id = row.text(0).unwrap_or_default();
+            let org_number = row.text(1).unwrap_or_default();
+            let name = row.text(2).unwrap_or_else(|| "(no name)".to_owned());
+            let keys = vec![
+                ("her_id", her_id.clone()),
+                ("org_number", org_number.clone()),
+            ];
+            if row.text(3).is_none() {
+                if missing {
+                    findings.push(
+                        MISSING,
+                        Register::Ar,
+                        keys,
+                        format!(
+                            "AR organisation {name} (HER-id {her_id}) has organisation number \
+                         {org_number}, which is not in the Brreg mirror"
+                        ),
+                    );
+                }
+                return Ok(());
+            }
+            let mut states = Vec::new();
+            if let Some(deleted) = date(&mut row, 4).filter(|&day| day <= on) {
+                states.push(format!("deleted {deleted}"));
+            }
+            if let Some(closed) = date(&mut row, 5).filter(|&day| day <= on) {
+                states.push(format!("closed {closed}"));
+            }
+            for (index, state) in [
+                (6, "bankrupt"),
+                (7, "under liquidation"),
+                (8, "under compulsory liquidation"),
+            ] {
+                if row.bool(index) == Some(true) {
+                    states.push(state.to_owned());
+                }
+            }
+            if inactive {
                 findings.push(
-                    MISSING,
+                    INACTIVE,
                     Register::Ar,
                     keys,
                     format!(
-                        "AR organisation {name} (HER-id {her_id}) has organisation number \
-                         {org_number}, which is not in the Brreg mirror"
+                        "AR organisation {name} (HER-id {her_id}) is active, but Brreg lists \
+                     {org_number} as {}",
+                        states.join(", ")
                     ),
                 );
             }
-            return Ok(());
-        }
-        let mut states = Vec::new();
-        if let Some(deleted) = date(&mut row, 4).filter(|&day| day <= on) {
-            states.push(format!("deleted {deleted}"));
-        }
-        if let Some(closed) = date(&mut row, 5).filter(|&day| day <= on) {
-            states.push(format!("closed {closed}"));
-        }
-        for (index, state) in [
-            (6, "bankrupt"),
-            (7, "under liquidation"),
-            (8, "under compulsory liquidation"),
-        ] {
-            if row.bool(index) == Some(true) {
-                states.push(state.to_owned());
-            }
-        }
-        if inactive {
-            findings.push(
-                INACTIVE,
-                Register::Ar,
-                keys,
-                format!(
-                    "AR organisation {name} (HER-id {her_id}) is active, but Brreg lists \
-                     {org_number} as {}",
-                    states.join(", ")
-                ),
-            );
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await
 }

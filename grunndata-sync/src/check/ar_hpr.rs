@@ -35,15 +35,22 @@ async fn links(store: &Store, findings: &mut Findings<'_>) -> Result<(), CheckEr
     );
     let args = [findings.options.at_arg()];
     let kinds = [Kind::Int, Kind::Int, Kind::Int, Kind::Int];
-    scan(store, "checking AR persons against HPR", Some(Register::Ar), &sql, &args, &kinds, |mut row| {
-        let her_id = row.text(0).unwrap_or_default();
-        let hpr = row.text(1).unwrap_or_default();
-        let found = row.text(2).is_some();
-        let mut keys = vec![("her_id", her_id.clone()), ("hpr_number", hpr.clone())];
-        match row.text(3) {
-            Some(new) if found => {
-                keys.push(("replaced_by", new.clone()));
-                findings.push(
+    scan(
+        store,
+        "checking AR persons against HPR",
+        Some(Register::Ar),
+        &sql,
+        &args,
+        &kinds,
+        |mut row| {
+            let her_id = row.text(0).unwrap_or_default();
+            let hpr = row.text(1).unwrap_or_default();
+            let found = row.text(2).is_some();
+            let mut keys = vec![("her_id", her_id.clone()), ("hpr_number", hpr.clone())];
+            match row.text(3) {
+                Some(new) if found => {
+                    keys.push(("replaced_by", new.clone()));
+                    findings.push(
                     REPLACED,
                     Register::Ar,
                     keys,
@@ -51,16 +58,19 @@ async fn links(store: &Store, findings: &mut Findings<'_>) -> Result<(), CheckEr
                         "AR person {her_id} has HPR number {hpr}, which HPR has replaced by {new}"
                     ),
                 );
+                }
+                _ => findings.push(
+                    MISSING,
+                    Register::Ar,
+                    keys,
+                    format!(
+                        "AR person {her_id} has HPR number {hpr}, which is not in the HPR mirror"
+                    ),
+                ),
             }
-            _ => findings.push(
-                MISSING,
-                Register::Ar,
-                keys,
-                format!("AR person {her_id} has HPR number {hpr}, which is not in the HPR mirror"),
-            ),
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await
 }
 

@@ -44,7 +44,10 @@ async fn parents(store: &Store, findings: &mut Findings<'_>) -> Result<(), Check
         |mut row| {
             let her_id = row.text(0).unwrap_or_default();
             let parent = row.text(1).unwrap_or_default();
-            let keys = vec![("her_id", her_id.clone()), ("parent_her_id", parent.clone())];
+            let keys = vec![
+                ("her_id", her_id.clone()),
+                ("parent_her_id", parent.clone()),
+            ];
             if row.text(2).is_none() {
                 findings.push(
                     MISSING,
@@ -141,10 +144,22 @@ mod tests {
 
     #[test]
     fn finds_each_cycle_once() {
-        let links: BTreeMap<i64, i64> = [(1, 2), (2, 1), (3, 1), (4, 4), (5, 6), (6, 7), (7, 5), (8, 9)]
-            .into_iter()
-            .collect();
-        assert_eq!(find_cycles(&links), vec![vec![1, 2], vec![4], vec![5, 6, 7]]);
+        let links: BTreeMap<i64, i64> = [
+            (1, 2),
+            (2, 1),
+            (3, 1),
+            (4, 4),
+            (5, 6),
+            (6, 7),
+            (7, 5),
+            (8, 9),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            find_cycles(&links),
+            vec![vec![1, 2], vec![4], vec![5, 6, 7]]
+        );
         assert!(find_cycles(&[(1, 2), (2, 3)].into_iter().collect()).is_empty());
     }
 }

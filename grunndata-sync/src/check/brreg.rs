@@ -23,12 +23,19 @@ pub(super) async fn check(store: &Store, findings: &mut Findings<'_>) -> Result<
                           AND (p.org_number IS NULL OR p.deleted_date <= $1)))";
     let args = [findings.options.on_arg()];
     let kinds = [Kind::Text, Kind::Text, Kind::Text, Kind::Date];
-    scan(store, "checking Brreg parents", Some(Register::Brreg), sql, &args, &kinds, |mut row| {
-        let org_number = row.text(0).unwrap_or_default();
-        let parent = row.text(1);
-        let parent_found = row.text(2).is_some();
-        let deleted = date(&mut row, 3);
-        match (parent, deleted) {
+    scan(
+        store,
+        "checking Brreg parents",
+        Some(Register::Brreg),
+        sql,
+        &args,
+        &kinds,
+        |mut row| {
+            let org_number = row.text(0).unwrap_or_default();
+            let parent = row.text(1);
+            let parent_found = row.text(2).is_some();
+            let deleted = date(&mut row, 3);
+            match (parent, deleted) {
             (None, _) => findings.push(
                 MISSING,
                 Register::Brreg,
@@ -52,7 +59,8 @@ pub(super) async fn check(store: &Store, findings: &mut Findings<'_>) -> Result<
                 ),
             ),
         }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await
 }

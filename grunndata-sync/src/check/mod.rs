@@ -116,10 +116,7 @@ impl CheckOptions {
 
     /// The rules that will run, in catalogue order.
     pub fn selected_rules(&self) -> Vec<&'static Rule> {
-        RULES
-            .iter()
-            .filter(|rule| self.wants(rule.id))
-            .collect()
+        RULES.iter().filter(|rule| self.wants(rule.id)).collect()
     }
 
     /// Whether rule `id` is selected and can produce findings about a selected register.

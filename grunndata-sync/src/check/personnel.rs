@@ -49,28 +49,36 @@ async fn rights(store: &Store, findings: &mut Findings<'_>) -> Result<(), CheckE
                    AND (g.valid_to IS NULL OR g.valid_to >= $1))";
     let args = [findings.options.on_arg()];
     let on = findings.options.on();
-    scan(store, "checking HPR rights", Some(Register::Hpr), sql, &args, &[Kind::Int, Kind::Json], |mut row| {
-        let hpr = row.text(0).unwrap_or_default();
-        let personnel: HealthPersonnel =
-            decode(Register::Hpr, &hpr, &row.text(1).unwrap_or_default())?;
-        for unbacked in rights_without_authorisation(&personnel, on) {
-            let category = unbacked.approval.category.label();
-            findings.push(
-                RIGHTS,
-                Register::Hpr,
-                vec![
-                    ("hpr_number", hpr.clone()),
-                    ("category", unbacked.approval.category.to_string()),
-                ],
-                format!(
-                    "HPR {hpr}: {} in force under the {category} approval, which is not: {}",
-                    unbacked.rights.join(", "),
-                    unbacked.reason
-                ),
-            );
-        }
-        Ok(())
-    })
+    scan(
+        store,
+        "checking HPR rights",
+        Some(Register::Hpr),
+        sql,
+        &args,
+        &[Kind::Int, Kind::Json],
+        |mut row| {
+            let hpr = row.text(0).unwrap_or_default();
+            let personnel: HealthPersonnel =
+                decode(Register::Hpr, &hpr, &row.text(1).unwrap_or_default())?;
+            for unbacked in rights_without_authorisation(&personnel, on) {
+                let category = unbacked.approval.category.label();
+                findings.push(
+                    RIGHTS,
+                    Register::Hpr,
+                    vec![
+                        ("hpr_number", hpr.clone()),
+                        ("category", unbacked.approval.category.to_string()),
+                    ],
+                    format!(
+                        "HPR {hpr}: {} in force under the {category} approval, which is not: {}",
+                        unbacked.rights.join(", "),
+                        unbacked.reason
+                    ),
+                );
+            }
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -85,26 +93,34 @@ async fn deceased(store: &Store, findings: &mut Findings<'_>) -> Result<(), Chec
     let on = findings.options.on();
     let mut seen = BTreeSet::new();
     let kinds = [Kind::Int, Kind::Text, Kind::Json, Kind::Text, Kind::Date];
-    scan(store, "checking deceased personnel", Some(Register::Hpr), sql, &args, &kinds, |mut row| {
-        let hpr = row.text(0).unwrap_or_default();
-        if !seen.insert(hpr.clone()) {
-            return Ok(());
-        }
-        let nin = masked(&row.text(1).unwrap_or_default());
-        let personnel: HealthPersonnel =
-            decode(Register::Hpr, &hpr, &row.text(2).unwrap_or_default())?;
-        let person_id = row.text(3).unwrap_or_default();
-        let died = date(&mut row, 4).map_or_else(|| "registered deceased".to_owned(), |day| {
-            format!("registered deceased {day}")
-        });
-        let open = open_approvals(&personnel, on);
-        if !open.is_empty() {
-            let categories = open
-                .iter()
-                .map(|approval| approval.category.label())
-                .collect::<Vec<_>>()
-                .join(", ");
-            findings.push(
+    scan(
+        store,
+        "checking deceased personnel",
+        Some(Register::Hpr),
+        sql,
+        &args,
+        &kinds,
+        |mut row| {
+            let hpr = row.text(0).unwrap_or_default();
+            if !seen.insert(hpr.clone()) {
+                return Ok(());
+            }
+            let nin = masked(&row.text(1).unwrap_or_default());
+            let personnel: HealthPersonnel =
+                decode(Register::Hpr, &hpr, &row.text(2).unwrap_or_default())?;
+            let person_id = row.text(3).unwrap_or_default();
+            let died = date(&mut row, 4).map_or_else(
+                || "registered deceased".to_owned(),
+                |day| format!("registered deceased {day}"),
+            );
+            let open = open_approvals(&personnel, on);
+            if !open.is_empty() {
+                let categories = open
+                    .iter()
+                    .map(|approval| approval.category.label())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                findings.push(
                 DECEASED,
                 Register::Hpr,
                 vec![("hpr_number", hpr.clone()), ("person_id", person_id)],
@@ -113,9 +129,10 @@ async fn deceased(store: &Store, findings: &mut Findings<'_>) -> Result<(), Chec
                      is still open"
                 ),
             );
-        }
-        Ok(())
-    })
+            }
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -125,12 +142,20 @@ async fn duplicates(store: &Store, findings: &mut Findings<'_>) -> Result<(), Ch
                  GROUP BY nin HAVING count(*) > 1) d ON d.nin = h.nin \
                WHERE h.replaced_by IS NULL";
     let mut groups: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
-    scan(store, "checking duplicate NINs", Some(Register::Hpr), sql, &[], &[Kind::Text, Kind::Int], |mut row| {
-        if let (Some(nin), Some(hpr)) = (row.text(0), row.int(1)) {
-            groups.entry(nin).or_default().insert(hpr);
-        }
-        Ok(())
-    })
+    scan(
+        store,
+        "checking duplicate NINs",
+        Some(Register::Hpr),
+        sql,
+        &[],
+        &[Kind::Text, Kind::Int],
+        |mut row| {
+            if let (Some(nin), Some(hpr)) = (row.text(0), row.int(1)) {
+                groups.entry(nin).or_default().insert(hpr);
+            }
+            Ok(())
+        },
+    )
     .await?;
     for (nin, numbers) in groups {
         let list = numbers.iter().map(i64::to_string).collect::<Vec<_>>();

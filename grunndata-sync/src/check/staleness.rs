@@ -20,7 +20,12 @@ pub(super) async fn check(store: &Store, findings: &mut Findings<'_>) -> Result<
             if state.is_stale(threshold, options.at) {
                 let last = state.last_success_at.map_or_else(
                     || "has never been synced successfully".to_owned(),
-                    |at| format!("was last synced successfully at {}", at.format("%Y-%m-%d %H:%M UTC")),
+                    |at| {
+                        format!(
+                            "was last synced successfully at {}",
+                            at.format("%Y-%m-%d %H:%M UTC")
+                        )
+                    },
                 );
                 findings.push(
                     STALE,
