@@ -187,7 +187,9 @@ impl<'a> Findings<'a> {
         keys: Vec<(&'static str, String)>,
         message: String,
     ) {
+        // A family may scan once for several rules; keep only the findings of selected ones.
         if let Some(rule) = grunndata_core::check::rule(id)
+            && self.options.wants(id)
             && self.options.wants_register(register)
         {
             self.found.push(Finding {
