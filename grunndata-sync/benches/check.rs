@@ -65,7 +65,10 @@ async fn mirror(store: &Store, synth: &Synth) {
     let c = synth.counts();
     load(store, c.enheter + c.underenheter, |i| {
         if i < c.enheter {
-            parsed(brreg::parse_unit(&json(&synth.enhet(i)), UnitKind::MainUnit))
+            parsed(brreg::parse_unit(
+                &json(&synth.enhet(i)),
+                UnitKind::MainUnit,
+            ))
         } else {
             let sub = synth.underenhet(i - c.enheter);
             parsed(brreg::parse_unit(&json(&sub), UnitKind::SubUnit))

@@ -205,7 +205,7 @@ impl<'a> Findings<'a> {
 /// Decodes a stored record's canonical JSON, naming the record when it fails.
 fn decode<R: serde::de::DeserializeOwned>(
     register: Register,
-    key: impl ToString,
+    key: &str,
     json: &str,
 ) -> Result<R, CheckError> {
     serde_json::from_str(json).map_err(|source| CheckError::Decode {
