@@ -39,6 +39,8 @@ enum Command {
     Cursor(commands::cursor::CursorArgs),
     /// Try it all: a fake upstream synced into the mirror, with status and sample lookups.
     Demo(commands::demo::DemoArgs),
+    /// Check the mirror for disagreements between the registers (--list shows the rules).
+    Check(commands::check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Person(args) => args.run(),
         Command::Cursor(args) => args.run(),
         Command::Demo(args) => args.run(),
+        Command::Check(args) => args.run(),
     };
     exit::report(result)
 }

@@ -278,6 +278,13 @@ pub fn authorised(personnel: &HealthPersonnel, category: &Category, on: NaiveDat
     }
 }
 
+/// Whether one approval is an authorisation in force on `on` (the module docs' step 4), and
+/// why not. Judges the approval alone, not the person (replaced, deceased): consistency checks
+/// need to know which approval a right hangs under is not in force.
+pub fn approval_in_force(approval: &Approval, on: NaiveDate) -> Result<(), Reason> {
+    judge(approval, on)
+}
+
 /// Judges one approval on `on`, in the order of the module docs (step 4).
 fn judge(approval: &Approval, on: NaiveDate) -> Result<(), Reason> {
     let counts = approval

@@ -13,6 +13,7 @@
 //! - [`codes`]: code systems with embedded display names (9060 [`codes::Category`], 7704,
 //!   7426, 9044, 3401); unknown upstream codes are kept, not rejected.
 //! - [`authz`]: "is HPR person P authorised as category C on date D?", with the reason when not.
+//! - [`check`]: the consistency-rule catalogue and the rules that judge one record.
 //!
 //! ```
 //! use grunndata_core::id::{NationalId, NationalIdKind, OrgNumber};
@@ -27,6 +28,7 @@
 //! ```
 
 pub mod authz;
+pub mod check;
 pub mod codes;
 pub mod id;
 pub mod model;

@@ -27,6 +27,7 @@
 pub use grunndata_core as core;
 
 pub mod auth;
+pub mod check;
 pub mod config;
 pub mod engine;
 pub mod fake;

@@ -1,5 +1,6 @@
 //! One module per subcommand, each a clap `Args` struct with a `run` method.
 
+pub mod check;
 pub mod common;
 pub mod config;
 pub mod cursor;

@@ -72,10 +72,10 @@ pub use record::{MirrorRecord, RecordKey, Stored, Version, VersionEnd};
 pub use register::{Register, UnknownRegister};
 pub use sync_state::SyncState;
 pub use tracked::{TrackedPerson, UntrackOutcome};
+pub(crate) use value::{Kind, Row, Value};
 
 use crate::core::id::{HerId, HprNumber, NationalId, OrgNumber};
 use crate::core::model::{CommunicationParty, HealthPersonnel, Organisation, Person};
-use value::Value;
 
 /// Tuning for [`Store::open_with`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +167,9 @@ macro_rules! in_transaction {
         }
     }};
 }
+
+// Declared after the macros above, which it uses.
+mod check_queries;
 
 /// Commits on success, rolls back on failure.
 async fn finish<DB: sqlx::Database, T>(

@@ -164,6 +164,15 @@ impl Synth {
     /// Whether AR party `index` is deactivated (`validTo` in the past) in the base data.
     /// Organisations never are; about 3 % of services and persons are.
     pub fn ar_is_deactivated(&self, index: u64) -> bool {
+        self.ar_is_deactivated_base(index)
+            || self
+                .plan
+                .as_ref()
+                .is_some_and(|plan| plan.parent_inactive.is_some_and(|(_, p)| p == index))
+    }
+
+    /// [`ar_is_deactivated`](Self::ar_is_deactivated) without planted anomalies.
+    pub(crate) fn ar_is_deactivated_base(&self, index: u64) -> bool {
         !matches!(self.ar_role(index), Role::Organization(_))
             && seed::ppm(seed::hash(self.seed(), Stream::ArFlags, index), 30_000)
     }
@@ -194,8 +203,72 @@ impl Synth {
         }
     }
 
-    /// AR party `index`.
+    /// AR party `index`, with its planted anomaly if it has one.
     pub fn communication_party(&self, index: u64) -> CommunicationParty {
+        let mut party = self.communication_party_base(index);
+        if let Some(plan) = &self.plan {
+            self.plant(plan, index, &mut party);
+        }
+        party
+    }
+
+    /// Changes party `index` as `plan` says (see `anomalies.rs`).
+    fn plant(&self, plan: &super::anomalies::Plan, index: u64, party: &mut CommunicationParty) {
+        let today = fmt::reference_date();
+        if let Some(details) = party.organization_details.as_mut() {
+            if plan.org_missing == Some(index) {
+                details.organization_number = self.enhet_orgnr(self.counts.enheter + 2);
+            }
+            if let Some((_, enhet)) = plan.org_inactive.filter(|&(k, _)| k == index) {
+                details.organization_number = self.enhet_orgnr(enhet);
+            }
+            if plan.org_invalid == Some(index) {
+                super::brreg::INVALID_ORGNR.clone_into(&mut details.organization_number);
+            }
+            if let Some((_, original)) = plan.org_duplicate.filter(|&(k, _)| k == index) {
+                let enhet = self.enhet(self.ar_org_enhet(original));
+                details.organization_number = enhet.organisasjonsnummer;
+                party.name = title_case(&enhet.navn);
+                party.display_name.clone_from(&party.name);
+            }
+        }
+        if plan.cert_expired == Some(index)
+            && let Some(certificate) = party.current_signing_certificate.as_mut()
+        {
+            certificate.valid_to = fmt::utc_midnight(today - chrono::Days::new(10));
+        }
+        if plan.cert_expiring == Some(index)
+            && let Some(certificate) = party.current_encryption_certificate.as_mut()
+        {
+            certificate.valid_to = fmt::utc_midnight(today + chrono::Days::new(10));
+        }
+        if let Some(service) = party.service_details.as_mut() {
+            let parent = &mut service.parent_organization.her_id;
+            match plan.cycle {
+                Some((a, b)) if a == index => *parent = self.ar_her_id(b),
+                Some((a, b)) if b == index => *parent = self.ar_her_id(a),
+                _ => {}
+            }
+            if plan.parent_missing == Some(index) {
+                *parent = self.ar_her_id(self.counts.ar_total() + 10);
+            }
+            if let Some((_, person)) = plan.parent_inactive.filter(|&(s, _)| s == index) {
+                *parent = self.ar_her_id(person);
+            }
+        }
+        if plan.no_address == Some(index) {
+            party.edi_address = None;
+            party.amqp_address = None;
+            party.amqp_transport_status = "Disabled";
+        }
+        if plan.person_hpr_missing == Some(index)
+            && let Some(person) = party.person_details.as_mut()
+        {
+            person.hpr_number = self.hpr_number(self.counts.hpr_persons + 5);
+        }
+    }
+
+    fn communication_party_base(&self, index: u64) -> CommunicationParty {
         let mut g = Gen(seed::record_rng(
             self.seed(),
             Stream::CommunicationParty,

@@ -117,6 +117,9 @@ pub(crate) struct Adresse {
     kommunenummer: &'static str,
 }
 
+/// An organisasjonsnummer whose check digit does not match (planted anomalies).
+pub(crate) const INVALID_ORGNR: &str = "123456789";
+
 /// Organisasjonsform: code, description, weight, institusjonell sektorkode and its description.
 const FORMS: &[(&str, &str, u32, &str, &str)] = &[
     (
@@ -399,8 +402,30 @@ impl Synth {
         candidate
     }
 
-    /// Underenhet `index`.
+    /// Whether underenhet `index` is deleted (has `slettedato`) in the base data.
+    pub(crate) fn underenhet_is_deleted(&self, index: u64) -> bool {
+        seed::below(seed::hash(self.seed(), Stream::Underenhet, !index), 1000) < 30
+    }
+
+    /// Underenhet `index`, with its planted anomaly if it has one.
     pub fn underenhet(&self, index: u64) -> Underenhet {
+        let mut unit = self.underenhet_base(index);
+        if let Some(plan) = &self.plan {
+            if plan.sub_parent_missing == Some(index) {
+                // A well-formed number beyond the generated enheter.
+                unit.overordnet_enhet = Some(self.enhet_orgnr(self.counts.enheter + 1));
+            }
+            if let Some((_, enhet)) = plan.sub_parent_deleted.filter(|&(u, _)| u == index) {
+                unit.overordnet_enhet = Some(self.enhet_orgnr(enhet));
+            }
+            if plan.sub_parent_invalid == Some(index) {
+                unit.overordnet_enhet = Some(INVALID_ORGNR.to_owned());
+            }
+        }
+        unit
+    }
+
+    fn underenhet_base(&self, index: u64) -> Underenhet {
         let mut g = Gen(seed::record_rng(
             self.seed(),
             Stream::Underenhet,

@@ -259,7 +259,7 @@ impl Synth {
 
     /// The person that HPR person `index` was merged into, if it was (`erstattetAvHprNummer`).
     /// The target is always a person that was not itself merged.
-    fn hpr_merged_into(&self, index: u64) -> Option<u64> {
+    pub(super) fn hpr_merged_into(&self, index: u64) -> Option<u64> {
         let next = index + 1;
         (next < self.counts.hpr_persons
             && self.ar_person_of_hpr(index).is_none()
@@ -268,8 +268,85 @@ impl Synth {
         .then_some(next)
     }
 
-    /// HPR person `index`.
+    /// Whether HPR person `index` is alive, has a NIN and approvals (a plain candidate for a
+    /// planted anomaly).
+    pub(super) fn hpr_is_plain(&self, index: u64) -> bool {
+        let record = self.hpr_person_base(index);
+        record.person.nin.is_some()
+            && record.person.dodsdato.is_none()
+            && !record.godkjenninger.is_empty()
+    }
+
+    /// Whether HPR person `index` has an approval with no end status whose period has not run
+    /// out at the reference date.
+    pub(super) fn hpr_has_open_approval(&self, index: u64) -> bool {
+        let today = fmt::date(fmt::reference_date());
+        self.hpr_person_base(index)
+            .godkjenninger
+            .iter()
+            .any(|approval| {
+                approval.avsluttet_status.is_none()
+                    && approval
+                        .periode
+                        .til
+                        .as_ref()
+                        .is_none_or(|til| *til >= today)
+            })
+    }
+
+    /// HPR person `index`, with its planted anomaly if it has one.
     pub fn hpr_person(&self, index: u64) -> HelsepersonUtvidet {
+        let mut record = self.hpr_person_base(index);
+        let Some(plan) = &self.plan else {
+            return record;
+        };
+        let today = fmt::reference_date();
+        if plan.hpr_replaced == Some(index) {
+            record.erstattet_av_hpr_nummer = Some(self.hpr_number(index + 1));
+        }
+        if plan.hpr_expired == Some(index) {
+            let ended = Some(fmt::date(today - chrono::Days::new(30)));
+            for approval in &mut record.godkjenninger {
+                approval.periode.til.clone_from(&ended);
+                for right in approval
+                    .rekvisisjonsretter
+                    .iter_mut()
+                    .chain(approval.spesialistgodkjenninger.iter_mut())
+                {
+                    right.periode.til.clone_from(&ended);
+                }
+            }
+        }
+        if plan.hpr_right == Some(index)
+            && let Some(approval) = record.godkjenninger.first_mut()
+        {
+            approval.periode.til = Some(fmt::date(today - chrono::Days::new(60)));
+            approval.rekvisisjonsretter.push(Rettighet {
+                kind: kode(
+                    "1",
+                    "Full rekvisisjonsrett",
+                    OID_REQUISITION,
+                    "Rekvisisjonsrett",
+                ),
+                periode: periode(today - chrono::Days::new(400), None),
+                avsluttet_status: None,
+                administrative_reaksjoner: Vec::new(),
+            });
+        }
+        if let Some((_, original)) = plan.hpr_duplicate.filter(|&(h, _)| h == index) {
+            record.person.nin = Some(self.person_core(original).nin);
+        }
+        if plan.hpr_invalid_nin == Some(index)
+            && let Some(nin) = record.person.nin.as_mut()
+        {
+            // The same number with its last check digit changed.
+            let last = nin.pop().and_then(|digit| digit.to_digit(10)).unwrap_or(0);
+            nin.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
+        }
+        record
+    }
+
+    fn hpr_person_base(&self, index: u64) -> HelsepersonUtvidet {
         let mut g = Gen(seed::record_rng(self.seed(), Stream::HprPerson, index));
         let merged_into = self.hpr_merged_into(index);
         // A merged-away record is the same human as its target, registered once without a NIN.
@@ -372,6 +449,9 @@ fn godkjenning(
         });
     }
     let revoked_on = revoked.then(|| from + chrono::Days::new(g.days(career / 2 + 1)));
+    // Rights and specialities end with the approval they hang under (revoked, licence run
+    // out, death), so consistent data has none in force under an approval that is not.
+    let approval_end = revoked_on.or(until).or(core.death);
     let ended = if revoked {
         Some(kode("T", "Tilbakekalt", OID_ENDED, "Avsluttet status"))
     } else if dead {
@@ -383,11 +463,11 @@ fn godkjenning(
     let specialities = if doctor && g.chance(0.5) {
         let (value, label) = g.pick(SPECIALITIES);
         let start = from + chrono::Days::new(u64::from(g.between(5 * 365, 8 * 365)));
-        if start < today {
+        if start < today && approval_end.is_none_or(|end| end >= start) {
             vec![Rettighet {
                 kind: kode(value, label, OID_SPECIALITY, "Spesialitet"),
-                periode: periode(start, None),
-                avsluttet_status: None,
+                periode: periode(start, approval_end.filter(|&end| end >= start)),
+                avsluttet_status: ended.clone(),
                 administrative_reaksjoner: Vec::new(),
             }]
         } else {
@@ -404,8 +484,8 @@ fn godkjenning(
                 OID_REQUISITION,
                 "Rekvisisjonsrett",
             ),
-            periode: periode(from, revoked_on),
-            avsluttet_status: None,
+            periode: periode(from, approval_end),
+            avsluttet_status: ended.clone(),
             administrative_reaksjoner: Vec::new(),
         }]
     } else {

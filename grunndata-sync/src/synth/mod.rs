@@ -28,6 +28,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod anomalies;
 mod ar;
 mod brreg;
 pub(crate) mod fmt;
@@ -88,11 +89,11 @@ impl Default for SynthConfig {
     }
 }
 
-/// Hook for planting a known number of anomalies of every consistency rule's kind.
+/// Planting a known number of anomalies of every consistency rule's kind.
 ///
-/// Not implemented yet: the consistency rules are being written elsewhere. With `enabled` false
-/// (the default) the generator produces consistent data only; setting it true is accepted and
-/// currently changes nothing, so turning the feature on later does not change the API.
+/// With `enabled` false (the default) the generator produces consistent data only. With it
+/// true, a few records chosen from the seed are changed so that `grunndata check` has one
+/// finding of each rule's kind to report; [`Synth::planted_anomalies`] gives the exact counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AnomalyOptions {
     /// Whether to plant anomalies.
@@ -186,6 +187,8 @@ pub struct Synth {
     hpr_nins: NinScheme,
     /// Person numbers of everybody else.
     general_nins: NinScheme,
+    /// The records that carry planted anomalies, when they are on.
+    plan: Option<anomalies::Plan>,
 }
 
 /// The time the synthetic data set was "produced" (the bulk files' production time): fixed, so
@@ -215,14 +218,20 @@ impl Synth {
         if general.div_ceil(general_nins.days()) > ids::GENERAL_MIN_CAPACITY {
             return Err(SynthError::NinCapacity(general));
         }
-        Ok(Self {
+        let mut synth = Self {
             health_stride: (counts.enheter / counts.ar_organizations).max(1),
             hpr_stride: (counts.hpr_persons / counts.ar_persons).max(1),
             config,
             counts,
             hpr_nins,
             general_nins,
-        })
+            plan: None,
+        };
+        // Planned on the consistent world, which the generators give while `plan` is unset.
+        if synth.config.anomalies.enabled {
+            synth.plan = Some(synth.plan_anomalies());
+        }
+        Ok(synth)
     }
 
     /// The configuration.

@@ -205,7 +205,16 @@ impl Synth {
 
     /// Persontjenesten person `index`.
     pub fn preg_person(&self, index: u64) -> PregPerson {
-        let core = self.person_core(index);
+        let mut core = self.person_core(index);
+        if self
+            .plan
+            .as_ref()
+            .is_some_and(|plan| plan.preg_deceased == Some(index))
+        {
+            // Planted: registered deceased here, while HPR still shows the person alive.
+            core.status = Status::Deceased;
+            core.death = Some(fmt::reference_date() - chrono::Days::new(20));
+        }
         let mut g = Gen(seed::record_rng(self.seed(), Stream::PregPerson, index));
         let born = core.birth_date;
         let upper = |s: &str| s.to_uppercase();
