@@ -13,7 +13,7 @@ use grunndata_sync::core::model::{CommunicationParty, HealthPersonnel, Organisat
 use grunndata_sync::engine::{Engine, NoProgress, Progress, Request, Sources};
 use grunndata_sync::fake::{DataSource, FakeAuth, FakeConfig, FakeUpstream};
 use grunndata_sync::store::{Location, Register, Store};
-use grunndata_sync::synth::{Synth, SynthConfig};
+use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig};
 
 use super::common::{self, MirrorArgs};
 use super::fake_upstream::{TemporaryDir, fake_config, generate_keys};
@@ -45,6 +45,11 @@ pub struct DemoArgs {
     /// Seed of the synthetic data.
     #[arg(long, value_name = "N", default_value_t = 1)]
     seed: u64,
+
+    /// Serve data without the planted anomalies (by default a few records of every
+    /// `grunndata check` rule's kind are planted, so that the check has something to show).
+    #[arg(long)]
+    clean: bool,
 }
 
 impl DemoArgs {
@@ -63,7 +68,9 @@ impl DemoArgs {
         let synth_config = SynthConfig {
             seed: self.seed,
             scale: self.scale,
-            ..SynthConfig::default()
+            anomalies: AnomalyOptions {
+                enabled: !self.clean,
+            },
         };
         let synth = Synth::new(synth_config.clone())?;
         let keys_dir =
@@ -311,9 +318,13 @@ fn next_steps(out: &mut impl std::io::Write, url: &str, synth: &Synth) -> std::i
             format!("grunndata person tracked{db}"),
             "the tracked persons",
         ),
+        (
+            format!("grunndata check{db}"),
+            "what the registers disagree on, and what to do",
+        ),
         (format!("grunndata id {nin}"), "check an identifier"),
         (
-            "grunndata fake-upstream --write-config demo.toml".to_owned(),
+            "grunndata fake-upstream --anomalies --write-config demo.toml".to_owned(),
             "serve the same data; then, in another terminal:",
         ),
         (
@@ -323,7 +334,7 @@ fn next_steps(out: &mut impl std::io::Write, url: &str, synth: &Synth) -> std::i
     ];
     writeln!(out, "\nTry next:")?;
     for (command, what) in steps {
-        writeln!(out, "  {command:<50} {what}")?;
+        writeln!(out, "  {command:<58} {what}")?;
     }
     Ok(())
 }

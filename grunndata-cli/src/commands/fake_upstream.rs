@@ -10,7 +10,7 @@ use grunndata_sync::auth::scopes;
 use grunndata_sync::auth::testkeys::{self, TestKeys};
 use grunndata_sync::config::Config;
 use grunndata_sync::fake::{DataSource, FakeAuth, FakeConfig, FakeHandle, FakeUpstream, prefix};
-use grunndata_sync::synth::SynthConfig;
+use grunndata_sync::synth::{AnomalyOptions, SynthConfig};
 
 use crate::exit::Outcome;
 
@@ -37,6 +37,10 @@ pub struct FakeUpstreamArgs {
     /// Seed of the synthetic data.
     #[arg(long, value_name = "N", conflicts_with = "data")]
     seed: Option<u64>,
+
+    /// Plant a known number of anomalies of every `grunndata check` rule's kind.
+    #[arg(long, conflicts_with = "data")]
+    anomalies: bool,
 
     /// Serve NDJSON files from DIR (as written by `grunndata synth`) instead of generating.
     #[arg(long, value_name = "DIR")]
@@ -75,7 +79,9 @@ impl FakeUpstreamArgs {
             DataSource::Synth(SynthConfig {
                 seed: self.seed.unwrap_or(defaults.seed),
                 scale: self.scale.unwrap_or(defaults.scale),
-                ..defaults
+                anomalies: AnomalyOptions {
+                    enabled: self.anomalies,
+                },
             })
         };
         let (keys, _temporary) = if self.no_auth {

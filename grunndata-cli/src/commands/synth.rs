@@ -27,6 +27,10 @@ pub struct SynthArgs {
     /// Seed of the generator.
     #[arg(long, value_name = "N", default_value_t = 1)]
     seed: u64,
+
+    /// Plant a known number of anomalies of every `grunndata check` rule's kind.
+    #[arg(long)]
+    anomalies: bool,
 }
 
 impl SynthArgs {
@@ -35,7 +39,9 @@ impl SynthArgs {
         let config = SynthConfig {
             seed: self.seed,
             scale: self.scale,
-            anomalies: AnomalyOptions::default(),
+            anomalies: AnomalyOptions {
+                enabled: self.anomalies,
+            },
         };
         let synth = Synth::new(config)?;
         let report = write_ndjson(&synth, &self.out)
