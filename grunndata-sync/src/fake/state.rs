@@ -15,8 +15,11 @@ use tokio::sync::watch;
 use super::dataset::{Dataset, Unit};
 use super::faults::Faults;
 
-/// Spacing of the base data's initial Brreg events (their `dato`), ending at `produced_at`.
-const BRREG_BASE_SPACING_MS: i64 = 10;
+/// The stretch of time over which the base data's initial Brreg events (their `dato`) are
+/// spread, ending at `produced_at`. Thirty days, so that a client resuming the feed a few
+/// hours before the bulk file's time replays a small tail of it, as against the real register
+/// (where a day holds a few thousand of over a million units' events), not the whole register.
+const BRREG_BASE_SPAN_MS: i64 = 30 * 24 * 3600 * 1000;
 /// Spacing of the base data's initial AR events.
 const AR_BASE_SPACING_MS: i64 = 1000;
 
@@ -190,9 +193,13 @@ impl State {
 
     /// The `dato` of base event `index + 1`.
     pub(crate) fn brreg_base_dato(&self, unit: Unit, index: u64) -> DateTime<Utc> {
-        let n = i64::try_from(self.data.brreg_len(unit)).unwrap_or(i64::MAX);
+        let n = i64::try_from(self.data.brreg_len(unit))
+            .unwrap_or(i64::MAX)
+            .max(1);
         let i = i64::try_from(index).unwrap_or(0);
-        self.produced_at - Duration::milliseconds((n - i) * BRREG_BASE_SPACING_MS)
+        // At least 1 ms apart, so that every event has its own instant.
+        let spacing = (BRREG_BASE_SPAN_MS / n).max(1);
+        self.produced_at - Duration::milliseconds((n - i) * spacing)
     }
 
     /// The id of the newest Brreg event (0 when there is none).
