@@ -116,7 +116,12 @@ mod tests {
         assert!(report.succeeded(), "{report:?}");
         assert_eq!(report.registers.len(), 4);
         // The second run only followed the feeds: nothing new upstream, nothing applied.
-        assert!(report.registers.iter().all(|register| register.counts.applied == 0));
+        assert!(
+            report
+                .registers
+                .iter()
+                .all(|register| register.counts.applied == 0)
+        );
         fake.shutdown().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -102,14 +102,13 @@ pub fn grunndata(upstream: &Upstream, db: &TestDb, args: &[&str]) -> Command {
 
 /// Runs `grunndata ARGS` to the end.
 pub async fn run(upstream: &Upstream, db: &TestDb, args: &[&str]) -> Output {
-    let output = tokio::time::timeout(
-        Duration::from_secs(300),
+    tokio::time::timeout(
+        Duration::from_mins(5),
         grunndata(upstream, db, args).output(),
     )
     .await
     .expect("grunndata finished within 5 minutes")
-    .expect("grunndata ran");
-    output
+    .expect("grunndata ran")
 }
 
 /// Starts `grunndata ARGS` in the background.

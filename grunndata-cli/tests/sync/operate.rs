@@ -52,7 +52,7 @@ async fn a_second_writer_is_refused_and_sigterm_stops_watch_mode_cleanly() {
             .status()
             .expect("kill");
         assert!(killed.success());
-        let status = tokio::time::timeout(Duration::from_secs(60), watcher.wait())
+        let status = tokio::time::timeout(Duration::from_mins(1), watcher.wait())
             .await
             .expect("watch mode stopped within a minute")
             .expect("wait");

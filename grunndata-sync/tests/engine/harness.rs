@@ -52,7 +52,7 @@ pub async fn open(db: &TestDb) -> Store {
 /// Small batches, so that even a small data set spans several of them.
 pub fn options() -> SyncOptions {
     SyncOptions {
-        deadline: Some(std::time::Duration::from_secs(120)),
+        deadline: Some(std::time::Duration::from_mins(2)),
         batch_size: 250,
     }
 }

@@ -54,7 +54,7 @@ async fn bootstrap_then_feed_mirrors_upstream_on_both_backends() {
         // The feed replay after the snapshot may bring deleted units in, marked deleted.
         let brreg_counts = store.counts(Register::Brreg).await.unwrap();
         assert_eq!(
-            (brreg_counts.records - brreg_counts.deleted) as u64,
+            (brreg_counts.records - brreg_counts.deleted).cast_unsigned(),
             reconciliation.upstream
         );
         let ar = report_of(&first, Register::Ar)
@@ -62,11 +62,21 @@ async fn bootstrap_then_feed_mirrors_upstream_on_both_backends() {
             .expect("ar reconciled");
         assert!(ar.agrees(), "{ar:?}");
         assert_eq!(
-            store.counts(Register::Hpr).await.unwrap().records as u64,
+            store
+                .counts(Register::Hpr)
+                .await
+                .unwrap()
+                .records
+                .cast_unsigned(),
             base["hpr"].as_u64().unwrap()
         );
         assert_eq!(
-            store.counts(Register::Preg).await.unwrap().records as u64,
+            store
+                .counts(Register::Preg)
+                .await
+                .unwrap()
+                .records
+                .cast_unsigned(),
             TRACKED
         );
         for state in store.sync_states().await.unwrap() {
