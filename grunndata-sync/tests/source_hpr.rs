@@ -756,6 +756,11 @@ mod fake {
                 {
                     assert_eq!(record.name.family.as_deref(), Some("Endret"));
                     assert_eq!(*changed_at, record.last_updated);
+                    // Regression: the fake wrote `SistOppdatert` in UTC while clients read
+                    // offset-less instants as Norwegian time, so changes read 1–2 h early.
+                    let at = record.last_updated.unwrap_or_default();
+                    let off = (chrono::Utc::now() - at).num_seconds().abs();
+                    assert!(off < 300, "changed at {at}, {off} s from now");
                 }
             }
         }

@@ -444,7 +444,8 @@ async fn upsert_hpr(State(state): State<Arc<AppState>>, body: Bytes) -> Response
         let known = base.is_some()
             || overlay.hpr.entries.contains_key(&number)
             || overlay.hpr.created.contains(&number);
-        let t = overlay.next_time(state.produced_at).naive_utc();
+        // `sistOppdatert` is Norwegian wall-clock time without offset, as HPR writes it.
+        let t = crate::source::hpr::time::to_oslo(overlay.next_time(state.produced_at));
         let stamp = t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string();
         if let Some(object) = record.as_object_mut() {
             object.insert("sistOppdatert".into(), Value::String(stamp.clone()));

@@ -6,7 +6,8 @@
 //! - `HentRegisterEndringer(fra, til, side, resultaterPerSide)` returns the persons whose
 //!   `SistOppdatert` lies in `[fra, til)`, ordered by (`SistOppdatert`, `HPRNummer`); `side`
 //!   starts at 1; `resultaterPerSide` must be 1..=1000. Times without a zone are taken as UTC
-//!   and `SistOppdatert` is written in UTC without a zone (clients should overlap windows).
+//!   and `SistOppdatert` is written as Norwegian wall-clock time without a zone, as HPR does
+//!   (request instants with an offset are converted to it before comparing).
 //! - `Søk2` supports `HprNummer`, `NIN`, `SistEndretPeriode`, `Side`, `ResultaterPerSide`
 //!   (default 100) and `KunBasisData` (approvals left out); any other criterion is a fault.
 //!   Without criteria it lists every person, so it also serves as a paged full listing.
@@ -23,7 +24,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-use super::dataset::parse_datetime;
 use super::soap_xml::{self, SoapRequest, Xml};
 use super::state::{Overlay, State as AppState, nth_not_skipped};
 
@@ -99,12 +99,14 @@ fn int(request: &SoapRequest, path: &str) -> Result<Option<u64>, Response> {
     }
 }
 
+/// A request's instant as Norwegian wall-clock time, the zone `SistOppdatert` is kept in: an
+/// instant with an offset (clients send UTC) is converted, one without is taken as written.
 fn time(request: &SoapRequest, path: &str) -> Result<Option<NaiveDateTime>, Response> {
     match request.get(path) {
         None => Ok(None),
-        Some(text) => parse_datetime(text)
-            .map(Some)
-            .ok_or_else(|| argument(&format!("{path} er ikke et gyldig tidspunkt"))),
+        Some(text) => crate::source::hpr::time::parse_instant(text)
+            .map(|instant| Some(crate::source::hpr::time::to_oslo(instant)))
+            .map_err(|_| argument(&format!("{path} er ikke et gyldig tidspunkt"))),
     }
 }
 
