@@ -97,14 +97,8 @@ mod tests {
         .unwrap_or_else(|error| panic!("fake upstream: {error}"));
         let dir = std::env::temp_dir().join(format!("grunndata-sync-job-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("{error}"));
-        let mut config = Config::default();
+        let mut config = fake.config();
         config.store.url = Some(format!("sqlite://{}", dir.join("mirror.db").display()));
-        config.brreg.base_url = fake.brreg_url();
-        config.ar.base_url = fake.ar_url();
-        config.preg.base_url = fake.preg_url();
-        config.hpr.rest_base_url = fake.hpr_url();
-        config.hpr.soap_url = fake.hpr_soap_url();
-        config.hpr.export_url = Some(fake.hpr_export_url());
         config.sync.interval = std::time::Duration::from_millis(10);
         let path = dir.join("grunndata.toml");
         let toml = config.to_toml().unwrap_or_else(|error| panic!("{error}"));

@@ -33,19 +33,6 @@ fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Peak resident set size of this process, from `/proc/self/status`.
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .map(|line| line.trim_start_matches("VmHWM:").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 /// The `index`-th record: nine main units in ten, the rest sub-units of the one before.
 fn record(index: u32) -> Organisation {
     let name = format!("Syntetisk Helse {index} Ås Øvre Ærfugl AS");
@@ -112,13 +99,13 @@ fn report(backend: &str, records: usize, run: &Run) {
     let rate = |elapsed: Duration| records as f64 / elapsed.as_secs_f64();
     println!(
         "{backend:<10} {records} records: store {:.2} s (load {:.2} s + index build {:.2} s) \
-         = {:.0} records/s; generating records {:.2} s; peak RSS {}",
+         = {:.0} records/s; generating records {:.2} s; peak RSS {} kB",
         store.as_secs_f64(),
         run.load.as_secs_f64(),
         run.finish.as_secs_f64(),
         rate(store),
         run.generate.as_secs_f64(),
-        peak_rss(),
+        common::rss::peak_kib(),
     );
 }
 

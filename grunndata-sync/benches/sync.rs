@@ -35,29 +35,6 @@ use grunndata_sync::synth::{Synth, SynthConfig};
 const SEED: u64 = 42;
 const TRACKED: u64 = 200;
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn config(fake: &FakeHandle) -> Config {
-    let mut config = Config::default();
-    config.brreg.base_url = fake.brreg_url();
-    config.ar.base_url = fake.ar_url();
-    config.preg.base_url = fake.preg_url();
-    config.hpr.rest_base_url = fake.hpr_url();
-    config.hpr.soap_url = fake.hpr_soap_url();
-    config.hpr.export_url = Some(fake.hpr_export_url());
-    config
-}
-
 fn synth_config(scale: f64) -> SynthConfig {
     SynthConfig {
         seed: SEED,
@@ -88,7 +65,7 @@ async fn bootstrap_step(url: &str, path: &str, register: Register) {
     println!(
         "RESULT {register} {records} {:.3} {}",
         elapsed.as_secs_f64(),
-        peak_rss_kib()
+        common::rss::peak_kib()
     );
 }
 
@@ -177,7 +154,7 @@ async fn run_backend(db: &TestDb, fake: &FakeHandle, synth: &Synth, changes: u64
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench.toml");
-    std::fs::write(&path, config(fake).to_toml().expect("toml")).expect("config file");
+    std::fs::write(&path, fake.config().to_toml().expect("toml")).expect("config file");
     let path = path.display().to_string();
     for register in Register::ALL {
         let result = child(&["--step", "bootstrap", &db.url, &path, register.as_str()]);
@@ -191,7 +168,7 @@ async fn run_backend(db: &TestDb, fake: &FakeHandle, synth: &Synth, changes: u64
     }
 
     change_brreg(fake, synth, changes).await;
-    let sources = Sources::from_config(&config(fake), &[Register::Brreg]).expect("sources");
+    let sources = Sources::from_config(&fake.config(), &[Register::Brreg]).expect("sources");
     let started = Instant::now();
     let report = Engine::new(store.clone(), sources)
         .run(&[Register::Brreg], &Request::Sync)

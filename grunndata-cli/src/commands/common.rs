@@ -72,6 +72,15 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// The registers named by `--source`, else those of `[sync] sources`.
+pub fn chosen_registers(source: &[String], config: &Config) -> anyhow::Result<Vec<Register>> {
+    if source.is_empty() {
+        registers(&config.sync.sources)
+    } else {
+        registers(source)
+    }
+}
+
 /// Parses `brreg,ar` into registers, in [`Register::ALL`] order, each once.
 pub fn registers(names: &[String]) -> anyhow::Result<Vec<Register>> {
     let mut chosen = Vec::new();

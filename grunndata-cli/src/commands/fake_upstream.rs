@@ -182,13 +182,7 @@ fn config_toml(fake: &FakeHandle, keys: Option<&TestKeys>) -> anyhow::Result<Str
 /// A config with every upstream at `fake` and, with `keys`, the HelseID and Maskinporten
 /// clients at its token endpoints.
 pub fn fake_config(fake: &FakeHandle, keys: Option<&TestKeys>) -> Config {
-    let mut config = Config::default();
-    config.brreg.base_url = fake.brreg_url();
-    config.ar.base_url = fake.ar_url();
-    config.preg.base_url = fake.preg_url();
-    config.hpr.rest_base_url = fake.hpr_url();
-    config.hpr.soap_url = fake.hpr_soap_url();
-    config.hpr.export_url = Some(fake.hpr_export_url());
+    let mut config = fake.config();
     // The export is configured, so ask for its scope too (the test client is allowed it).
     config.hpr.scopes = [scopes::HPR_BASIC, scopes::HPR_EXTENDED, scopes::HPR_EXPORT]
         .map(str::to_owned)

@@ -80,12 +80,7 @@ impl StatusArgs {
 
     async fn status(self) -> anyhow::Result<Outcome> {
         let config = self.mirror.load()?;
-        let names = if self.source.is_empty() {
-            config.sync.sources.clone()
-        } else {
-            self.source.clone()
-        };
-        let registers = common::registers(&names)?;
+        let registers = common::chosen_registers(&self.source, &config)?;
         let store = MirrorArgs::open_existing(&config).await?;
         // Offline, no clients: the lags that need upstream's feed head stay unknown, HPR's
         // (a time) is still shown. Without a working client the lag is just unknown too.

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use grunndata_sync::config::Config;
 use grunndata_sync::fake::{DataSource, FakeConfig, FakeHandle, FakeUpstream};
 use grunndata_sync::store::{Register, RegisterDigest, Store};
 use grunndata_sync::synth::{Synth, SynthConfig};
@@ -45,13 +44,7 @@ impl Upstream {
         })
         .await
         .expect("fake upstream");
-        let mut config = Config::default();
-        config.brreg.base_url = fake.brreg_url();
-        config.ar.base_url = fake.ar_url();
-        config.preg.base_url = fake.preg_url();
-        config.hpr.rest_base_url = fake.hpr_url();
-        config.hpr.soap_url = fake.hpr_soap_url();
-        config.hpr.export_url = Some(fake.hpr_export_url());
+        let config = fake.config();
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("grunndata.toml");
         std::fs::write(&path, config.to_toml().expect("toml")).expect("config written");

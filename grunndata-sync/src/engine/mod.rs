@@ -236,12 +236,15 @@ impl Engine {
         report.duration = started.elapsed();
         let store = &self.context.store;
         match result {
-            Ok(()) if report.caught_up => {
+            // A refresh of named records says nothing about the feed: no success recorded,
+            // or `status` would call a mirror fresh whose feed has stalled.
+            Ok(()) if report.caught_up && report.mode != SyncMode::Refresh => {
                 if let Err(error) = store.record_success(register, Utc::now()).await {
                     report.error = Some(error.to_string());
                 }
             }
-            // Stopped on request before catching up: neither a success nor a failure.
+            // Stopped on request before catching up, or a refresh: neither a success nor a
+            // failure.
             Ok(()) => {}
             Err(error) => {
                 let message = error.to_string();

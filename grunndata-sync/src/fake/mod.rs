@@ -433,6 +433,20 @@ impl FakeHandle {
         format!("{}{}{}", self.base_url, prefix::HPR, self.export_path)
     }
 
+    /// A configuration with every upstream at this fake (the export included). Without auth
+    /// it is ready to sync from; with auth, add the clients with
+    /// [`TokenServerConfig::configure_clients`].
+    pub fn config(&self) -> crate::config::Config {
+        let mut config = crate::config::Config::default();
+        config.brreg.base_url = self.brreg_url();
+        config.ar.base_url = self.ar_url();
+        config.preg.base_url = self.preg_url();
+        config.hpr.rest_base_url = self.hpr_url();
+        config.hpr.soap_url = self.hpr_soap_url();
+        config.hpr.export_url = Some(self.hpr_export_url());
+        config
+    }
+
     /// The token server's setup when auth is on (for
     /// [`TokenServerConfig::configure_clients`]), else `None`.
     pub fn tokens(&self) -> Option<&TokenServerConfig> {

@@ -51,19 +51,23 @@ impl WriterLock {
     }
 }
 
-pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreError> {
-    let lock_error = |source| StoreError::LockFile {
-        path: path.to_owned(),
-        source,
-    };
-    let file = OpenOptions::new()
+/// Opens (creating, private to the user) a file used only for its lock.
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
         .open(path)
-        .map_err(lock_error)?;
+}
+
+pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreError> {
+    let lock_error = |source| StoreError::LockFile {
+        path: path.to_owned(),
+        source,
+    };
+    let file = open_lock_file(path).map_err(lock_error)?;
     match file.try_lock() {
         Ok(()) => Ok(WriterLock {
             inner: Held::File(file),
@@ -81,13 +85,7 @@ pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreErr
 pub(crate) async fn sqlite_blocking(path: &Path) -> Result<File, StoreError> {
     let owned = path.to_owned();
     let locked = tokio::task::spawn_blocking(move || {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&owned)?;
+        let file = open_lock_file(&owned)?;
         file.lock()?;
         Ok::<_, std::io::Error>(file)
     })

@@ -2,9 +2,11 @@
 //!
 //! - [`db`]: a fresh database per test — an SQLite file in a temp directory, or a PostgreSQL
 //!   database created on the server named by `GRUNNDATA_TEST_PG` and dropped afterwards.
+//! - [`rss`]: peak resident memory, for the benchmarks.
 //! - [`synth`]: synthetic records with valid identifiers (Tenor NINs, mod-11 orgnrs).
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 pub mod db;
+pub mod rss;
 pub mod synth;

@@ -28,14 +28,7 @@ pub fn synth() -> Synth {
 
 /// A configuration with every upstream at `fake` (served without auth).
 pub fn config(fake: &FakeHandle) -> Config {
-    let mut config = Config::default();
-    config.brreg.base_url = fake.brreg_url();
-    config.ar.base_url = fake.ar_url();
-    config.preg.base_url = fake.preg_url();
-    config.hpr.rest_base_url = fake.hpr_url();
-    config.hpr.soap_url = fake.hpr_soap_url();
-    config.hpr.export_url = Some(fake.hpr_export_url());
-    config
+    fake.config()
 }
 
 /// Opens the mirror and tracks the first [`TRACKED`] synthetic persons.

@@ -107,12 +107,7 @@ impl SyncArgs {
 
     async fn sync(self) -> anyhow::Result<Outcome> {
         let config = self.mirror.load()?;
-        let names = if self.source.is_empty() {
-            config.sync.sources.clone()
-        } else {
-            self.source.clone()
-        };
-        let registers = common::registers(&names)?;
+        let registers = common::chosen_registers(&self.source, &config)?;
         if registers.is_empty() {
             return Err(InvalidInput("no register to sync (--source)".to_owned()).into());
         }
