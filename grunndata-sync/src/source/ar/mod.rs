@@ -238,17 +238,13 @@ impl ArClient {
         let body = serde_json::to_vec(&serde_json::json!({ "herIds": ids })).unwrap_or_default();
         let spec = RequestSpec::post(BULK).json_body(body);
         let fetched = self.http.fetch(&spec).await?;
-        let mut parsed = parse_each(&fetched.body, dto::parse_party).map_err(|message| {
-            SourceError::Envelope {
-                register: Register::Ar,
-                method: "POST".to_owned(),
-                path: BULK.to_owned(),
-                field: ".".to_owned(),
-                message,
-            }
-        })?;
-        attribute_keyless(&mut parsed, her_ids);
-        Ok(parsed)
+        parse_each(&fetched.body, dto::parse_party).map_err(|message| SourceError::Envelope {
+            register: Register::Ar,
+            method: "POST".to_owned(),
+            path: BULK.to_owned(),
+            field: ".".to_owned(),
+            message,
+        })
     }
 
     /// Bulk-fetches any number of HER-ids: chunks of [`ArConfig::bulk_size`], several at once.
@@ -353,7 +349,11 @@ impl Source for ArClient {
             stream::iter(chunks)
                 .map(move |ids| {
                     let client = client.clone();
-                    async move { client.bulk(&ids).await }
+                    async move {
+                        let mut parsed = client.bulk(&ids).await?;
+                        attribute_keyless(&mut parsed, &ids);
+                        Ok(parsed)
+                    }
                 })
                 .buffered(concurrency)
                 .flat_map(|result| match result {
@@ -463,10 +463,11 @@ impl Source for ArClient {
     }
 }
 
-/// A bulk answer's one malformed record without a readable HER-id is the one asked-for
-/// HER-id that nothing else in the answer accounts for, when exactly one is unaccounted for:
-/// naming it lets its quarantine entry be resolved by the next good fetch. Ambiguous cases
-/// (several such records) stay unnamed rather than guessed.
+/// In a snapshot's bulk answer, the one malformed record without a readable HER-id is the one
+/// asked-for HER-id that nothing else in the answer accounts for, when exactly one is
+/// unaccounted for: naming it lets its quarantine entry be resolved by the next good fetch.
+/// Ambiguous cases (several such records) stay unnamed rather than guessed. (The feed does not
+/// need this: it looks an unaccounted-for party up singly.)
 fn attribute_keyless(parsed: &mut [Parsed<CommunicationParty>], asked: &[HerId]) {
     let is_keyless = |item: &Parsed<CommunicationParty>| matches!(item, Parsed::Malformed(malformed) if malformed.upstream_id.is_none());
     if parsed.iter().filter(|item| is_keyless(item)).count() != 1 {
