@@ -29,6 +29,7 @@ pub use grunndata_core as core;
 pub mod auth;
 pub mod config;
 pub mod fake;
+pub mod registry;
 pub mod source;
 pub mod store;
 pub mod synth;

@@ -52,7 +52,9 @@ impl FlaggedIdentifiers for CommunicationParty {
         push(
             &mut found,
             "parent.org_number",
-            self.parent.as_ref().and_then(|parent| parent.org_number.as_ref()),
+            self.parent
+                .as_ref()
+                .and_then(|parent| parent.org_number.as_ref()),
         );
         push(&mut found, "org_number", self.org_number.as_ref());
         push(&mut found, "hpr_number", self.hpr_number.as_ref());

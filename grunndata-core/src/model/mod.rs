@@ -33,11 +33,11 @@ mod person;
 mod personnel;
 
 pub use common::{Name, Period};
-pub use flagged::{FlaggedIdentifier, FlaggedIdentifiers};
 pub use communication_party::{
     AmqpAddress, AmqpTransportStatus, CertificateMetadata, CommunicationParty, ParentOrganisation,
     PartyPostalAddress, PartyType,
 };
+pub use flagged::{FlaggedIdentifier, FlaggedIdentifiers};
 pub use organisation::{
     IndustryCode, OrgAddress, Organisation, OrganisationalForm, SectorCode, UnitKind,
 };
