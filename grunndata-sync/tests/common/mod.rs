@@ -7,4 +7,5 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 pub mod db;
+pub mod mirror;
 pub mod synth;
