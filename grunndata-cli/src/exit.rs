@@ -10,6 +10,9 @@ pub enum Outcome {
     Success,
     /// 1: a negative answer — invalid, not found, not authorised, findings.
     Negative,
+    /// 2: invalid input that the command has already explained (a malformed identifier
+    /// given to a lookup). Usage errors found by clap exit 2 on their own.
+    Invalid,
 }
 
 /// 3: an operational error (no mirror, database or upstream unreachable, I/O).
@@ -21,6 +24,7 @@ pub fn report(result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Negative) => ExitCode::from(1),
+        Ok(Outcome::Invalid) => ExitCode::from(2),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("grunndata: {error:#}");

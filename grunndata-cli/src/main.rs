@@ -29,6 +29,20 @@ enum Command {
     Synth(commands::synth::SynthArgs),
     /// Serve all four upstream APIs from synthetic or NDJSON data, for tests and demos.
     FakeUpstream(commands::fake_upstream::FakeUpstreamArgs),
+    /// Look up a tracked person by NIN (audited; protected addresses withheld).
+    Person(commands::person::PersonArgs),
+    /// Look up a health worker in HPR by HPR number or NIN.
+    Personnel(commands::personnel::PersonnelArgs),
+    /// Is a health worker authorised as a category (LE, SP, …) on a day, and if not, why?
+    Authz(commands::authz::AuthzArgs),
+    /// Look up an organisation in Enhetsregisteret with its parent and sub-units.
+    Org(commands::org::OrgArgs),
+    /// Look up a communication party in Adresseregisteret by HER-id.
+    Her(commands::her::HerArgs),
+    /// Find records by name.
+    Search(commands::search::SearchArgs),
+    /// Show the audit log of personal-data lookups.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +52,13 @@ fn main() -> ExitCode {
         Command::Config(args) => args.run(),
         Command::Synth(args) => args.run(),
         Command::FakeUpstream(args) => args.run(),
+        Command::Person(args) => args.run(),
+        Command::Personnel(args) => args.run(),
+        Command::Authz(args) => args.run(),
+        Command::Org(args) => args.run(),
+        Command::Her(args) => args.run(),
+        Command::Search(args) => args.run(),
+        Command::Audit(args) => args.run(),
     };
     exit::report(result)
 }

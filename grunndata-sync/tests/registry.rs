@@ -519,7 +519,7 @@ async fn same_process_invalidation(store: &Store) {
         store.clone(),
         RegistryOptions {
             // Rules out the version poll: only commit notices can invalidate here.
-            max_staleness: Duration::from_secs(3600),
+            max_staleness: Duration::from_hours(1),
             ..RegistryOptions::default()
         },
     );
@@ -629,7 +629,7 @@ async fn other_process_invalidation(db: &TestDb, store: &Store) {
     let lazy = Registry::from_store(
         store.clone(),
         RegistryOptions {
-            max_staleness: Duration::from_secs(3600),
+            max_staleness: Duration::from_hours(1),
             ..RegistryOptions::default()
         },
     );

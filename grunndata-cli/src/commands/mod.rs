@@ -1,6 +1,15 @@
 //! One module per subcommand, each a clap `Args` struct with a `run` method.
 
+pub mod audit;
+pub mod authz;
+pub mod card;
 pub mod config;
 pub mod fake_upstream;
+pub mod her;
 pub mod id;
+pub mod mirror;
+pub mod org;
+pub mod person;
+pub mod personnel;
+pub mod search;
 pub mod synth;
