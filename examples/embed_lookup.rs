@@ -55,9 +55,9 @@ pub async fn route(
         .collect();
     // A health worker has one AR person party per organisation they receive messages in.
     let parties = registry.parties_of_personnel(hpr).await?;
-    let addressee = parties.iter().find(|party| {
-        party.record.is_active(today) && party.record.has_message_address()
-    });
+    let addressee = parties
+        .iter()
+        .find(|party| party.record.is_active(today) && party.record.has_message_address());
     Ok(Some(Route {
         prescriber: answer.personnel.record.name.full(),
         authorisation: answer.verdict.to_string(),
@@ -76,7 +76,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => std::env::var("GRUNNDATA_DB")
             .map_err(|_| "usage: embed_lookup DB_URL HPR_NUMBER (or set GRUNNDATA_DB)")?,
     };
-    let hpr: HprNumber = args.next().ok_or("usage: embed_lookup DB_URL HPR_NUMBER")?.parse()?;
+    let hpr: HprNumber = args
+        .next()
+        .ok_or("usage: embed_lookup DB_URL HPR_NUMBER")?
+        .parse()?;
     let registry = Registry::open(&url).await?;
     let today = chrono::Local::now().date_naive();
     match route(&registry, hpr, today).await? {

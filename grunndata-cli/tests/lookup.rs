@@ -17,15 +17,20 @@ use grunndata_sync::store::Store;
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// Runs `future` to completion on a one-thread runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"))
+        .block_on(future)
+}
+
 /// A populated mirror in a temp directory, and its URL.
 fn fixture() -> (TempDir, String) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let url = format!("sqlite://{}", dir.path().join("mirror.db").display());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("runtime: {e}"));
-    runtime.block_on(async {
+    block_on(async {
         let store = Store::open(&url)
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
@@ -307,11 +312,7 @@ fn operational_errors_exit_3_and_say_how_to_populate() {
 
     // An empty mirror: the lookup cannot tell "no such record" from "nothing synced".
     let empty = format!("sqlite://{}", dir.path().join("empty.db").display());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("runtime: {e}"));
-    runtime.block_on(async {
+    block_on(async {
         Store::open(&empty)
             .await
             .unwrap_or_else(|e| panic!("open: {e}"))

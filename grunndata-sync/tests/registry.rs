@@ -238,51 +238,38 @@ async fn authorisation(store: &Store) {
     assert!("01818000011".parse::<Practitioner>().is_err());
 }
 
+/// The person found for `nin` by `registry` (panics on any other answer).
+async fn found_person(
+    registry: &Registry,
+    nin: &grunndata_sync::core::id::NationalId,
+) -> grunndata_sync::registry::PersonView {
+    match registry.person(nin).await {
+        Ok(PersonAnswer::Found(view)) => view,
+        other => panic!("expected a person, got {other:?}"),
+    }
+}
+
 /// Tracked persons; protected addresses withheld without a purpose, revealed and audited
 /// with one; the purpose policy.
 async fn persons_and_protection(store: &Store) {
     let helpdesk = registry(store).for_caller(Caller::new("kari.helpdesk"));
 
-    let PersonAnswer::Found(open) = helpdesk
-        .person(&mirror::open_person())
-        .await
-        .unwrap_or_else(|e| panic!("person: {e}"))
-    else {
-        panic!("the open person is found");
-    };
+    let open = found_person(&helpdesk, &mirror::open_person()).await;
     assert_eq!(open.addresses, AddressAccess::Shown);
     assert_eq!(open.person.record.residential_addresses.len(), 1);
 
-    let PersonAnswer::Found(hidden) = helpdesk
-        .person(&mirror::protected_person())
-        .await
-        .unwrap_or_else(|e| panic!("person: {e}"))
-    else {
-        panic!("the protected person is found");
-    };
+    let hidden = found_person(&helpdesk, &mirror::protected_person()).await;
     assert_eq!(hidden.addresses, AddressAccess::Withheld);
     assert!(hidden.person.record.residential_addresses.is_empty());
     assert!(hidden.person.record.postal_addresses.is_empty());
 
     let with_purpose = helpdesk.for_caller(Caller::new("dr.lege").with_purpose("treatment"));
-    let PersonAnswer::Found(revealed) = with_purpose
-        .person(&mirror::protected_person())
-        .await
-        .unwrap_or_else(|e| panic!("person: {e}"))
-    else {
-        panic!("the protected person is found");
-    };
+    let revealed = found_person(&with_purpose, &mirror::protected_person()).await;
     assert_eq!(revealed.addresses, AddressAccess::Revealed);
     assert_eq!(revealed.person.record.residential_addresses.len(), 1);
     // The withheld copy did not leak into the cache, nor the revealed one into the next
     // caller's answer.
-    let PersonAnswer::Found(again) = helpdesk
-        .person(&mirror::protected_person())
-        .await
-        .unwrap_or_else(|e| panic!("person: {e}"))
-    else {
-        panic!("the protected person is found");
-    };
+    let again = found_person(&helpdesk, &mirror::protected_person()).await;
     assert!(again.person.record.residential_addresses.is_empty());
 
     assert_eq!(

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use clap::Args;
 use grunndata_sync::core::authz::{self, Verdict};
-use grunndata_sync::core::codes::Category;
-use grunndata_sync::core::model::{Approval, HealthPersonnel};
+use grunndata_sync::core::codes::{Category, Code};
+use grunndata_sync::core::model::{Approval, HealthPersonnel, Period};
 use grunndata_sync::registry::{Found, Practitioner};
 use grunndata_sync::store::Register;
 use serde::Serialize;
@@ -146,17 +146,11 @@ fn approval_lines(card: &mut Card, approval: &Approval) {
     for speciality in &approval.specialities {
         card.line(
             2,
-            format!(
-                "speciality {}, valid {}",
-                speciality.kind, speciality.validity
-            ),
+            valid("speciality", &speciality.kind, speciality.validity),
         );
     }
     for right in &approval.requisition_rights {
-        card.line(
-            2,
-            format!("requisition right {}, valid {}", right.kind, right.validity),
-        );
+        card.line(2, valid("requisition right", &right.kind, right.validity));
         for suspension in &right.suspensions {
             card.line(3, format!("suspended {}", suspension.period));
         }
@@ -164,9 +158,10 @@ fn approval_lines(card: &mut Card, approval: &Approval) {
     for competence in &approval.additional_competences {
         card.line(
             2,
-            format!(
-                "additional competence {}, valid {}",
-                competence.kind, competence.validity
+            valid(
+                "additional competence",
+                &competence.kind,
+                competence.validity,
             ),
         );
     }
@@ -177,4 +172,9 @@ fn approval_lines(card: &mut Card, approval: &Approval) {
             None => card.line(2, format!("condition {text}")),
         };
     }
+}
+
+/// `speciality 1 Allmennmedisin, valid 2015-01-01 –`.
+fn valid(what: &str, kind: &Code, validity: Period) -> String {
+    format!("{what} {kind}, valid {validity}")
 }

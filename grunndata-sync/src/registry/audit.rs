@@ -66,9 +66,8 @@ impl Registry {
             subject: subject.to_string(),
             result: outcome.as_text(),
         };
-        self.inner
-            .store
-            .append_audit(&entry)
+        // Boxed so that lookups that are not audited do not carry the write's future.
+        Box::pin(self.inner.store.append_audit(&entry))
             .await
             .map(drop)
             .map_err(|source| RegistryError::Audit {

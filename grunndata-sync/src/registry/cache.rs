@@ -131,7 +131,7 @@ impl LookupCache {
         store: &Store,
         register: Register,
     ) -> Result<(), StoreError> {
-        if self.freshness.drain() {
+        if self.freshness.drain(store) {
             // Notices were lost: everything is stale already; free the memory too.
             self.entries.invalidate_all();
         }
@@ -165,7 +165,9 @@ impl LookupCache {
             Some(record_key) => self.freshness.stamp_key(register, &record_key),
             None => self.freshness.stamp_membership(register),
         };
-        let value = load().await?;
+        // Boxed: the database read's future is kilobytes, and inline it would make every
+        // lookup's future — hits included — that large to build and move.
+        let value = Box::pin(load()).await?;
         self.entries
             .insert(
                 key,

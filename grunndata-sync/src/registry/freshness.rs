@@ -92,6 +92,8 @@ impl Epochs {
 pub(crate) struct Freshness {
     registers: [Epochs; 4],
     notices: Mutex<broadcast::Receiver<CommitNotice>>,
+    /// `Store::commits_notified` when the receiver was last emptied.
+    drained: AtomicU64,
     base: Instant,
     max_staleness: Duration,
 }
@@ -117,9 +119,13 @@ fn index(register: Register) -> usize {
 impl Freshness {
     /// Epochs for a registry over `store`, subscribed to its commit notices now.
     pub(crate) fn new(store: &Store, max_staleness: Duration) -> Self {
+        // Counted before subscribing: a notice sent in between is then drained once more
+        // (harmlessly), never skipped.
+        let drained = AtomicU64::new(store.commits_notified());
         Self {
             registers: [Epochs::new(), Epochs::new(), Epochs::new(), Epochs::new()],
             notices: Mutex::new(store.subscribe_commits()),
+            drained,
             base: Instant::now(),
             max_staleness,
         }
@@ -167,7 +173,18 @@ impl Freshness {
 
     /// Applies every commit notice that has arrived. Returns whether the whole cache must be
     /// dropped (the receiver lagged: notices were lost).
-    pub(crate) fn drain(&self) -> bool {
+    pub(crate) fn drain(&self, store: &Store) -> bool {
+        // Read before draining: every notice this count includes is already in the channel.
+        let sent = store.commits_notified();
+        if self.drained.load(Ordering::Acquire) == sent {
+            return false;
+        }
+        let lagged = self.drain_receiver();
+        self.drained.fetch_max(sent, Ordering::AcqRel);
+        lagged
+    }
+
+    fn drain_receiver(&self) -> bool {
         // A poisoned lock only means another lookup panicked mid-drain; the receiver is fine.
         let mut receiver = self
             .notices
@@ -237,7 +254,8 @@ impl Freshness {
             return Ok(());
         }
         let started = self.now();
-        let version = store.version(register).await?;
+        // Boxed so that the (rarely taken) read does not bloat every lookup's future.
+        let version = Box::pin(store.version(register)).await?;
         if epochs.known_version.swap(version, Ordering::AcqRel) != version {
             epochs.bump_all();
         }
