@@ -499,6 +499,27 @@ async fn as_of_across_a_change(store: &Store) {
     );
 }
 
+/// Whether `registry` finds the unit `orgnr`.
+async fn has_organisation(registry: &Registry, orgnr: grunndata_sync::core::id::OrgNumber) -> bool {
+    registry
+        .organisation(&orgnr)
+        .await
+        .unwrap_or_else(|e| panic!("organisation: {e}"))
+        .is_some()
+}
+
+/// How many sub-units `registry` lists under the fixture's main unit.
+async fn sub_units(registry: &Registry) -> usize {
+    registry
+        .organisation(&main_unit())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("main unit"))
+        .sub_units
+        .len()
+}
+
 /// Commits through the same store show in the very next lookup: changed keys, new keys
 /// (cached not-found), new children, and deletes.
 async fn same_process_invalidation(store: &Store) {
@@ -533,19 +554,8 @@ async fn same_process_invalidation(store: &Store) {
 
     // A not-found answer does not outlive the commit that adds the record.
     let new_unit = orgnr(4);
-    assert!(
-        registry
-            .organisation(&new_unit)
-            .await
-            .is_ok_and(|o| o.is_none())
-    );
-    let main = registry
-        .organisation(&main_unit())
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("main unit"));
-    assert_eq!(main.sub_units.len(), 2);
+    assert!(!has_organisation(&registry, new_unit).await);
+    assert_eq!(sub_units(&registry).await, 2);
     store
         .apply(Batch::<Organisation>::new(t).upsert(
             sub_unit(new_unit, main_unit(), "Ås Helse AS avd. Kroer"),
@@ -554,20 +564,9 @@ async fn same_process_invalidation(store: &Store) {
         ))
         .await
         .unwrap_or_else(|e| panic!("apply: {e}"));
-    assert!(
-        registry
-            .organisation(&new_unit)
-            .await
-            .is_ok_and(|o| o.is_some())
-    );
-    let main = registry
-        .organisation(&main_unit())
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("main unit"));
+    assert!(has_organisation(&registry, new_unit).await);
     assert_eq!(
-        main.sub_units.len(),
+        sub_units(&registry).await,
         3,
         "the new sub-unit shows under its parent"
     );
@@ -576,12 +575,7 @@ async fn same_process_invalidation(store: &Store) {
         .apply(Batch::<Organisation>::new(t).delete(new_unit, None))
         .await
         .unwrap_or_else(|e| panic!("apply: {e}"));
-    assert!(
-        registry
-            .organisation(&new_unit)
-            .await
-            .is_ok_and(|o| o.is_none())
-    );
+    assert!(!has_organisation(&registry, new_unit).await);
 
     // Untracking purges the person; the cached answer goes with it.
     let person = registry
