@@ -10,6 +10,9 @@ pub enum Outcome {
     Success,
     /// 1: a negative answer — invalid, not found, not authorised, findings.
     Negative,
+    /// 2: invalid input that the command has already explained (a malformed identifier
+    /// given to a lookup). Usage errors found by clap exit 2 on their own.
+    Invalid,
 }
 
 /// 2: invalid input the command line parser could not catch (a malformed identifier).
@@ -19,7 +22,8 @@ const INVALID_INPUT: u8 = 2;
 const OPERATIONAL: u8 = 3;
 
 /// Input that is wrong in itself, whatever the mirror holds: exit status 2, like a usage
-/// error, with the message saying what is wrong.
+/// error, with the message saying what is wrong. (The error form of [`Outcome::Invalid`], for
+/// code that finds the problem deep inside `?` chains.)
 #[derive(Debug)]
 pub struct InvalidInput(pub String);
 
@@ -37,6 +41,7 @@ pub fn report(result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Negative) => ExitCode::from(1),
+        Ok(Outcome::Invalid) => ExitCode::from(INVALID_INPUT),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) if error.downcast_ref::<InvalidInput>().is_some() => {
             eprintln!("grunndata: {error:#}");

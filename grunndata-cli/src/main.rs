@@ -41,6 +41,18 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Check the mirror for disagreements between the registers (--list shows the rules).
     Check(commands::check::CheckArgs),
+    /// Look up a health worker in HPR by HPR number or NIN.
+    Personnel(commands::personnel::PersonnelArgs),
+    /// Is a health worker authorised as a category (LE, SP, …) on a day, and if not, why?
+    Authz(commands::authz::AuthzArgs),
+    /// Look up an organisation in Enhetsregisteret with its parent and sub-units.
+    Org(commands::org::OrgArgs),
+    /// Look up a communication party in Adresseregisteret by HER-id.
+    Her(commands::her::HerArgs),
+    /// Find records by name.
+    Search(commands::search::SearchArgs),
+    /// Show the audit log of personal-data lookups.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +69,12 @@ fn main() -> ExitCode {
         Command::Cursor(args) => args.run(),
         Command::Demo(args) => args.run(),
         Command::Check(args) => args.run(),
+        Command::Personnel(args) => args.run(),
+        Command::Authz(args) => args.run(),
+        Command::Org(args) => args.run(),
+        Command::Her(args) => args.run(),
+        Command::Search(args) => args.run(),
+        Command::Audit(args) => args.run(),
     };
     exit::report(result)
 }

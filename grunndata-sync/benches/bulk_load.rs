@@ -22,16 +22,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::db::TestDb;
+use common::setting;
 use common::synth::{organisation, orgnr, sub_unit};
 use grunndata_sync::core::model::Organisation;
 use grunndata_sync::store::{Batch, Register, Store};
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
 
 /// The `index`-th record: nine main units in ten, the rest sub-units of the one before.
 fn record(index: u32) -> Organisation {

@@ -31,6 +31,7 @@ pub mod check;
 pub mod config;
 pub mod engine;
 pub mod fake;
+pub mod registry;
 pub mod source;
 pub mod store;
 pub mod synth;

@@ -11,6 +11,10 @@ use grunndata_sync::store::{Location, Register, Store, default_url};
 
 use crate::exit::InvalidInput;
 
+/// How to fill a mirror, for messages about a missing or empty one.
+pub const POPULATE: &str =
+    "populate it with `grunndata sync` (or `grunndata demo` for synthetic data)";
+
 /// Where the configuration and the mirror are.
 #[derive(Debug, Clone, Args)]
 pub struct MirrorArgs {
@@ -49,10 +53,7 @@ impl MirrorArgs {
         if let Location::Sqlite(path) = Location::parse(&url)?
             && !path.exists()
         {
-            anyhow::bail!(
-                "no mirror at {}: run `grunndata sync` (or `grunndata demo` to try it out)",
-                path.display()
-            );
+            anyhow::bail!("no mirror at {}: {POPULATE}", path.display());
         }
         Store::open(&url).await.context("opening the mirror")
     }

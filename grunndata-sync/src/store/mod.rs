@@ -329,6 +329,14 @@ impl Store {
         self.notifier.subscribe()
     }
 
+    /// How many commit notices this store and its clones have sent. Every notice is in the
+    /// channel before this count includes it, so a subscriber that last drained its receiver
+    /// at count `n` and reads `n` again has nothing to receive — one atomic load instead of a
+    /// lock on the channel, for caches that check before every lookup.
+    pub fn commits_notified(&self) -> u64 {
+        self.notifier.sent()
+    }
+
     /// Starts a fresh bulk load of `register`: if its table is empty, drops the secondary
     /// indexes (recording them) so the bootstrap loads faster; resumes an interrupted one.
     /// Returns whether the register is in bulk mode. Call [`finish_bulk_load`] at the end.

@@ -2,6 +2,7 @@
 //! drop changed keys at once instead of waiting for their change-marker poll.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::broadcast;
 
@@ -27,12 +28,23 @@ pub struct CommitNotice {
 #[derive(Debug, Clone)]
 pub(crate) struct Notifier {
     sender: broadcast::Sender<CommitNotice>,
+    /// Notices sent so far, counted *after* each send: a subscriber that reads the count and
+    /// finds it unchanged knows, with one atomic load, that there is nothing to receive.
+    sent: Arc<AtomicU64>,
 }
 
 impl Notifier {
     pub(crate) fn new() -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
-        Self { sender }
+        Self {
+            sender,
+            sent: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// How many notices have been sent.
+    pub(crate) fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Acquire)
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<CommitNotice> {
@@ -42,5 +54,6 @@ impl Notifier {
     /// Sends `notice`; nobody listening is not an error.
     pub(crate) fn send(&self, notice: CommitNotice) {
         let _ = self.sender.send(notice);
+        self.sent.fetch_add(1, Ordering::AcqRel);
     }
 }

@@ -8,5 +8,15 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 pub mod db;
+pub mod mirror;
 pub mod rss;
 pub mod synth;
+
+/// A numeric setting of the benchmarks from the environment (`1_000_000` allowed), or
+/// `default`.
+pub fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}

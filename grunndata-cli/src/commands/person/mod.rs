@@ -1,17 +1,43 @@
-//! `grunndata person`: the persons mirrored from Persontjenesten.
+//! `grunndata person`: persons in the mirror of Persontjenesten (tracked persons only).
+//!
+//! `grunndata person NIN` looks a person up ([`lookup`]); `track`, `untrack` and `tracked`
+//! manage which persons are mirrored ([`tracking`]). A NIN and a subcommand exclude each
+//! other.
 
+mod lookup;
 mod tracking;
 
 use clap::{Args, Subcommand};
 
+use super::mirror::LookupArgs;
 use crate::exit::Outcome;
 
-/// Persons from Persontjenesten: manage which persons are tracked (only tracked persons are
-/// mirrored).
+/// Look up a tracked person by fødselsnummer or D-nummer: name, birth, status, address
+/// protection and — unless protected — addresses. Always recorded in the audit log. Or manage
+/// the tracked persons: `track`, `untrack`, `tracked`.
+///
+/// Persons with address protection (confidential, strictly confidential) have their
+/// addresses withheld unless `--purpose` is given; that access is audited as such.
+///
+/// `--json` prints one object: `answer` (`found`, `not_tracked`, `not_fetched`) and when
+/// found `person` (`record` in grunndata's canonical PREG JSON, `valid_from`, `valid_to`,
+/// `fetched_at`), `protection` (e.g. `strictly_confidential`) and `addresses` (`shown`,
+/// `withheld`, `revealed`).
+///
+/// Exit status: 0 found, 1 not tracked or not yet fetched, 2 malformed NIN, 3 no mirror or
+/// database error.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct PersonArgs {
+    /// Fødselsnummer or D-nummer of a tracked person.
+    #[arg(value_name = "NIN")]
+    nin: Option<String>,
+
+    #[command(flatten)]
+    lookup: LookupArgs,
+
     #[command(subcommand)]
-    action: PersonAction,
+    action: Option<PersonAction>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -25,12 +51,17 @@ enum PersonAction {
 }
 
 impl PersonArgs {
-    /// Runs the chosen action.
+    /// Runs the lookup or the chosen action.
     pub fn run(self) -> anyhow::Result<Outcome> {
-        match self.action {
-            PersonAction::Track(args) => args.run(),
-            PersonAction::Untrack(args) => args.run(),
-            PersonAction::Tracked(args) => args.run(),
+        match (self.action, self.nin) {
+            (Some(PersonAction::Track(args)), _) => args.run(),
+            (Some(PersonAction::Untrack(args)), _) => args.run(),
+            (Some(PersonAction::Tracked(args)), _) => args.run(),
+            (None, Some(nin)) => lookup::run(&nin, &self.lookup),
+            (None, None) => Ok(super::mirror::invalid(
+                "arguments",
+                "give the NIN of a tracked person, or track / untrack / tracked",
+            )),
         }
     }
 }

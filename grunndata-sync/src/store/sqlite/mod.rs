@@ -102,8 +102,12 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
     let reader_options = base
         .synchronous(SqliteSynchronous::Normal)
         .pragma("query_only", "ON");
+    // No ping before handing out a reader: a connection to a local file cannot go stale,
+    // and the ping is a round trip to the connection's worker thread that would double the
+    // cost of a point lookup.
     let readers = SqlitePoolOptions::new()
         .max_connections(options.max_connections.max(1))
+        .test_before_acquire(false)
         .connect_with(reader_options)
         .await
         .map_err(connect)?;
