@@ -7,11 +7,11 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use grunndata_sync::config::Config;
-use grunndata_sync::core::authz;
 use grunndata_sync::core::id::{HerId, HprNumber, NationalId, OrgNumber};
-use grunndata_sync::core::model::{CommunicationParty, HealthPersonnel, Organisation, Person};
+use grunndata_sync::core::model::Name;
 use grunndata_sync::engine::{Engine, NoProgress, Progress, Request, Sources};
 use grunndata_sync::fake::{DataSource, FakeAuth, FakeConfig, FakeUpstream};
+use grunndata_sync::registry::{PersonAnswer, Registry, RegistryOptions};
 use grunndata_sync::store::{Location, Register, Store};
 use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig};
 
@@ -125,9 +125,9 @@ impl DemoArgs {
         }
 
         writeln!(out)?;
-        samples(&mut out, &store, &synth).await?;
+        let found = samples(&mut out, &store, &synth).await?;
         store.close().await;
-        next_steps(&mut out, &url, &synth)?;
+        next_steps(&mut out, &url, &synth, &found)?;
         out.flush()?;
         Ok(Outcome::Success)
     }
@@ -197,132 +197,158 @@ fn remove_sqlite(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A few lookups from the fresh mirror, as a journal system or helpdesk would make them.
+/// Keys the demo looked up, for the commands it suggests next.
+#[derive(Debug, Default)]
+struct Samples {
+    orgnr: Option<OrgNumber>,
+    hpr: Option<(HprNumber, String)>,
+    her_id: Option<HerId>,
+}
+
+/// A few lookups through the [`Registry`], as a journal system or helpdesk would make them.
 async fn samples(
     out: &mut impl std::io::Write,
     store: &Store,
     synth: &Synth,
-) -> anyhow::Result<()> {
-    writeln!(out, "A few lookups from the mirror:")?;
+) -> anyhow::Result<Samples> {
+    let registry = Registry::from_store(
+        store.clone(),
+        RegistryOptions {
+            actor: DEMO_NOTE.to_owned(),
+            ..RegistryOptions::default()
+        },
+    );
+    let mut found = Samples::default();
+    writeln!(
+        out,
+        "A few lookups from the mirror (grunndata::sync::registry::Registry):"
+    )?;
     let orgnr: OrgNumber = synth.enhet_orgnr(0).parse()?;
-    if let Some(found) = store.get::<Organisation>(&orgnr).await? {
-        let children = store.organisation_children(&orgnr).await?.len();
+    if let Some(view) = registry.organisation(&orgnr).await? {
         writeln!(
             out,
-            "  organisation {orgnr}: {} ({children} sub-units)",
-            found.record.name.as_deref().unwrap_or("(no name)")
+            "  organisation {orgnr}: {} ({} sub-units)",
+            view.unit.record.name.as_deref().unwrap_or("(no name)"),
+            view.sub_units.len()
         )?;
+        found.orgnr = Some(orgnr);
     }
+    // A health worker who is also an AR communication party: the journal system's case —
+    // may she prescribe, and where is a message to her sent?
     let today = chrono::Local::now().date_naive();
-    // A health worker who is also an AR communication party: the journal system's case.
-    let mut shown_personnel = false;
     for index in 0..synth.counts().hpr_persons.min(500) {
         let hpr = HprNumber::new(i64::try_from(synth.hpr_number(index))?)?;
-        let parties = store.parties_by_hpr_number(hpr).await?;
-        let Some(party) = parties.first() else {
+        let parties = registry.parties_of_personnel(hpr).await?;
+        let (Some(party), Some(personnel)) = (parties.first(), registry.personnel(hpr).await?)
+        else {
             continue;
         };
-        let Some(personnel) = store.get::<HealthPersonnel>(&hpr).await? else {
-            continue;
-        };
-        describe_personnel(out, &personnel.record, hpr, today)?;
-        describe_party(out, store, party.record.her_id).await?;
-        shown_personnel = true;
+        let record = &personnel.record;
+        writeln!(out, "  health personnel HPR {hpr}: {}", record.name.full())?;
+        for approval in &record.approvals {
+            if let Some(answer) = registry.authorised(hpr, &approval.category, today).await? {
+                writeln!(out, "    {}: {}", approval.category.label(), answer.verdict)?;
+            }
+        }
+        let her_id = party.record.her_id;
+        let view = registry.communication_party(her_id).await?;
+        let edi = party.record.edi_address.clone().or_else(|| {
+            view.as_ref()
+                .and_then(|view| view.parent.as_ref())
+                .and_then(|parent| parent.record.edi_address.clone())
+        });
+        writeln!(
+            out,
+            "    messages to HER-id {her_id} ({}), EDI address {}",
+            party
+                .record
+                .display_name
+                .as_deref()
+                .or(party.record.name.as_deref())
+                .unwrap_or("?"),
+            edi.as_deref().unwrap_or("(none)")
+        )?;
+        let category = record.approvals.first().map_or_else(
+            || "LE".to_owned(),
+            |approval| approval.category.code().to_owned(),
+        );
+        found.hpr = Some((hpr, category));
+        found.her_id = Some(her_id);
         break;
     }
-    if !shown_personnel {
+    if found.hpr.is_none() {
         writeln!(
             out,
             "  (no AR person with an HPR number in this small data set)"
         )?;
     }
-    let tracked = store.tracked_persons().await?;
-    if let Some(person_id) = tracked.iter().find_map(|person| person.person_id.clone())
-        && let Some(person) = store.get::<Person>(&person_id).await?
-    {
+    let nin: NationalId = synth.preg_nin(0).parse()?;
+    if let PersonAnswer::Found(view) = registry.person(&nin).await? {
         writeln!(
             out,
-            "  tracked person {}: {}",
-            tracked[0].nin.masked(),
-            person.record.name.as_ref().map_or_else(
-                || "(no name)".to_owned(),
-                grunndata_sync::core::model::Name::full
-            )
+            "  tracked person {} (lookup audited): {}",
+            nin.masked(),
+            view.person
+                .record
+                .name
+                .as_ref()
+                .map_or_else(|| "(no name)".to_owned(), Name::full)
         )?;
     }
-    Ok(())
+    Ok(found)
 }
 
-fn describe_personnel(
+fn next_steps(
     out: &mut impl std::io::Write,
-    personnel: &HealthPersonnel,
-    hpr: HprNumber,
-    today: chrono::NaiveDate,
+    url: &str,
+    synth: &Synth,
+    found: &Samples,
 ) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "  health personnel HPR {hpr}: {}",
-        personnel.name.full()
-    )?;
-    for approval in &personnel.approvals {
-        let verdict = authz::authorised(personnel, &approval.category, today);
-        writeln!(out, "    {}: {verdict}", approval.category.label())?;
-    }
-    Ok(())
-}
-
-async fn describe_party(
-    out: &mut impl std::io::Write,
-    store: &Store,
-    her_id: HerId,
-) -> anyhow::Result<()> {
-    let Some(party) = store.get::<CommunicationParty>(&her_id).await? else {
-        return Ok(());
-    };
-    let party = party.record;
-    let parent = match &party.parent {
-        Some(parent) => store.get::<CommunicationParty>(&parent.her_id).await?,
-        None => None,
-    };
-    let edi = party.edi_address.clone().or_else(|| {
-        parent
-            .as_ref()
-            .and_then(|parent| parent.record.edi_address.clone())
-    });
-    writeln!(
-        out,
-        "    messages to HER-id {her_id} ({}), EDI address {}",
-        party
-            .display_name
-            .as_deref()
-            .or(party.name.as_deref())
-            .unwrap_or("?"),
-        edi.as_deref().unwrap_or("(none)")
-    )?;
-    Ok(())
-}
-
-fn next_steps(out: &mut impl std::io::Write, url: &str, synth: &Synth) -> std::io::Result<()> {
     let db = if url.starts_with("postgres") {
         " --db <the same URL>".to_owned()
     } else {
         String::new()
     };
     let nin = synth.preg_nin(0);
-    let steps = [
+    let mut steps = vec![(
+        format!("grunndata status{db} --offline"),
+        "where each register stands",
+    )];
+    if let Some((hpr, category)) = &found.hpr {
+        steps.push((
+            format!("grunndata authz {hpr} {category}{db}"),
+            "may this health worker act as that category today?",
+        ));
+        steps.push((
+            format!("grunndata personnel {hpr}{db}"),
+            "the HPR record as a card",
+        ));
+    }
+    if let Some(her_id) = found.her_id {
+        steps.push((
+            format!("grunndata her {her_id} --tree{db}"),
+            "where messages go",
+        ));
+    }
+    if let Some(orgnr) = found.orgnr {
+        steps.push((
+            format!("grunndata org {orgnr}{db}"),
+            "an organisation and its sub-units",
+        ));
+    }
+    steps.extend([
         (
-            format!("grunndata status{db} --offline"),
-            "where each register stands",
+            format!("grunndata person {nin} --purpose demo{db}"),
+            "a tracked person (audited)",
         ),
         (
-            format!("grunndata person tracked{db}"),
-            "the tracked persons",
+            format!("grunndata audit{db}"),
+            "who looked up whom, and why",
         ),
         (
             format!("grunndata check{db}"),
             "what the registers disagree on, and what to do",
         ),
-        (format!("grunndata id {nin}"), "check an identifier"),
         (
             "grunndata fake-upstream --anomalies --write-config demo.toml".to_owned(),
             "serve the same data; then, in another terminal:",
@@ -331,7 +357,7 @@ fn next_steps(out: &mut impl std::io::Write, url: &str, synth: &Synth) -> std::i
             format!("grunndata sync --config demo.toml{db}"),
             "sync from it again, as a nightly job would",
         ),
-    ];
+    ]);
     writeln!(out, "\nTry next:")?;
     for (command, what) in steps {
         writeln!(out, "  {command:<58} {what}")?;
