@@ -1,38 +1,16 @@
 //! `grunndata check`: human and JSON output on a mirror with one anomaly of every kind, exit
 //! statuses, and `--list`.
 
+#[path = "../../grunndata-sync/tests/common/world.rs"]
+mod world;
+
 use assert_cmd::Command;
-use grunndata_sync::core::model::{Person, UnitKind};
-use grunndata_sync::source::{Parsed, ar, brreg, hpr, preg};
-use grunndata_sync::store::{Batch, MirrorRecord, Register, Store};
-use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig, produced_at};
+use grunndata_sync::store::Store;
+use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig};
 use serde_json::Value;
 
 fn grunndata() -> Command {
     Command::cargo_bin("grunndata").unwrap_or_else(|e| panic!("the grunndata binary: {e}"))
-}
-
-fn parsed<R>(parsed: Parsed<R>) -> R {
-    match parsed {
-        Parsed::Record(record) => record,
-        Parsed::Malformed(bad) => panic!("synthetic record does not parse: {bad}"),
-    }
-}
-
-async fn apply<R: MirrorRecord>(store: &Store, records: Vec<R>) {
-    let at = produced_at();
-    let mut batch = Batch::new(at);
-    for record in records {
-        batch = batch.upsert(record, None, at);
-    }
-    store
-        .apply(batch)
-        .await
-        .unwrap_or_else(|e| panic!("apply: {e}"));
-}
-
-fn json<T: serde::Serialize>(record: &T) -> Vec<u8> {
-    serde_json::to_vec(record).unwrap_or_else(|e| panic!("serialise: {e}"))
 }
 
 /// A synthetic mirror with planted anomalies, every register synced.
@@ -43,49 +21,10 @@ async fn mirror(url: &str) {
         anomalies: AnomalyOptions { enabled: true },
     })
     .unwrap_or_else(|e| panic!("synth: {e}"));
-    let c = synth.counts();
     let store = Store::open(url)
         .await
         .unwrap_or_else(|e| panic!("open: {e}"));
-    let mut units: Vec<_> = (0..c.enheter)
-        .map(|i| {
-            parsed(brreg::parse_unit(
-                &json(&synth.enhet(i)),
-                UnitKind::MainUnit,
-            ))
-        })
-        .collect();
-    units.extend((0..c.underenheter).map(|i| {
-        parsed(brreg::parse_unit(
-            &json(&synth.underenhet(i)),
-            UnitKind::SubUnit,
-        ))
-    }));
-    apply(&store, units).await;
-    let parties = (0..c.ar_total())
-        .map(|i| parsed(ar::parse_party(&json(&synth.communication_party(i)))))
-        .collect();
-    apply(&store, parties).await;
-    let personnel = (0..c.hpr_persons)
-        .map(|i| parsed(hpr::parse_helseperson(&json(&synth.hpr_person(i)))))
-        .collect();
-    apply(&store, personnel).await;
-    let persons: Vec<Person> = (0..c.hpr_persons)
-        .map(|i| parsed(preg::parse_person(&json(&synth.preg_person(i)))))
-        .collect();
-    for nin in persons.iter().filter_map(Person::current_nin) {
-        store
-            .track_person(nin, None)
-            .await
-            .unwrap_or_else(|e| panic!("track: {e}"));
-    }
-    apply(&store, persons).await;
-    for register in Register::ALL {
-        store
-            .record_success(register, produced_at())
-            .await
-            .unwrap_or_else(|e| panic!("record success: {e}"));
-    }
+    world::load(&store, &synth).await;
     store.close().await;
 }
 

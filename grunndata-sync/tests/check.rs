@@ -421,74 +421,7 @@ async fn warning_period_and_rule_selection() {
 
 mod planted {
     use super::*;
-    use grunndata_sync::core::model::UnitKind;
-    use grunndata_sync::source::{Parsed, ar, brreg, hpr, preg};
     use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig, produced_at};
-
-    fn json<T: serde::Serialize>(record: &T) -> Vec<u8> {
-        serde_json::to_vec(record).unwrap_or_else(|e| panic!("serialise: {e}"))
-    }
-
-    fn parsed<R>(parsed: Parsed<R>) -> R {
-        match parsed {
-            Parsed::Record(record) => record,
-            Parsed::Malformed(bad) => panic!("synthetic record does not parse: {bad}"),
-        }
-    }
-
-    async fn apply_all<R: MirrorRecord + Clone>(store: &Store, records: Vec<R>) {
-        for chunk in records.chunks(500) {
-            apply(store, chunk).await;
-        }
-    }
-
-    /// Loads the whole synthetic world through the sources' own parsers, tracking every
-    /// health worker's Persontjenesten person, and marks every register synced.
-    async fn load(store: &Store, synth: &Synth) {
-        let c = synth.counts();
-        let at = produced_at();
-        let mut units: Vec<_> = (0..c.enheter)
-            .map(|i| {
-                parsed(brreg::parse_unit(
-                    &json(&synth.enhet(i)),
-                    UnitKind::MainUnit,
-                ))
-            })
-            .collect();
-        units.extend((0..c.underenheter).map(|i| {
-            parsed(brreg::parse_unit(
-                &json(&synth.underenhet(i)),
-                UnitKind::SubUnit,
-            ))
-        }));
-        apply_all(store, units).await;
-        let parties = (0..c.ar_total())
-            .map(|i| parsed(ar::parse_party(&json(&synth.communication_party(i)))))
-            .collect();
-        apply_all(store, parties).await;
-        let personnel = (0..c.hpr_persons)
-            .map(|i| parsed(hpr::parse_helseperson(&json(&synth.hpr_person(i)))))
-            .collect();
-        apply_all(store, personnel).await;
-        let persons: Vec<Person> = (0..c.hpr_persons)
-            .map(|i| parsed(preg::parse_person(&json(&synth.preg_person(i)))))
-            .collect();
-        for person in &persons {
-            if let Some(nin) = person.current_nin() {
-                store
-                    .track_person(nin, None)
-                    .await
-                    .unwrap_or_else(|e| panic!("track: {e}"));
-            }
-        }
-        apply_all(store, persons).await;
-        for register in Register::ALL {
-            store
-                .record_success(register, at)
-                .await
-                .unwrap_or_else(|e| panic!("record success: {e}"));
-        }
-    }
 
     fn synth(anomalies: bool) -> Synth {
         Synth::new(SynthConfig {
@@ -503,7 +436,7 @@ mod planted {
         let store = Store::open(&db.url)
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
-        load(&store, synth).await;
+        common::world::load(&store, synth).await;
         let options = CheckOptions::new(produced_at(), &Config::default());
         let findings = check::run(&store, &options)
             .await

@@ -4,6 +4,7 @@
 //!   database created on the server named by `GRUNNDATA_TEST_PG` and dropped afterwards.
 //! - [`rss`]: peak resident memory, for the benchmarks.
 //! - [`synth`]: synthetic records with valid identifiers (Tenor NINs, mod-11 orgnrs).
+//! - [`world`]: the whole synthetic world loaded through the sources' parsers.
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
@@ -11,6 +12,7 @@ pub mod db;
 pub mod mirror;
 pub mod rss;
 pub mod synth;
+pub mod world;
 
 /// A numeric setting of the benchmarks from the environment (`1_000_000` allowed), or
 /// `default`.
