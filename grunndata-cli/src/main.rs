@@ -33,7 +33,7 @@ enum Command {
     Sync(commands::sync::SyncArgs),
     /// Show where each register's mirror stands; exit 1 when one is stale.
     Status(commands::status::StatusArgs),
-    /// Manage the persons tracked in Persontjenesten.
+    /// Look up a tracked person (audited), or track, untrack and list tracked persons.
     Person(commands::person::PersonArgs),
     /// Show or set the feed cursors (operators).
     Cursor(commands::cursor::CursorArgs),
