@@ -11,7 +11,9 @@
 //! ```
 //!
 //! Settings: N as the first numeric argument or `GRUNNDATA_BENCH_N` (default 200 000); batch
-//! size `GRUNNDATA_BENCH_BATCH` (default 10 000); `GRUNNDATA_BENCH_BACKENDS` (default
+//! size `GRUNNDATA_BENCH_BATCH` (default 10 000); `GRUNNDATA_BENCH_CHANGES` content changes
+//! applied afterwards in pages of 1000, as incremental sync commits them (default 50 000; 0
+//! skips); `GRUNNDATA_BENCH_BACKENDS` (default
 //! `sqlite,postgres`); `GRUNNDATA_BENCH_KEEP=1` keeps the SQLite file and the PostgreSQL
 //! database for comparisons (their locations are printed).
 
@@ -103,6 +105,33 @@ fn report(backend: &str, records: usize, run: &Run) {
     );
 }
 
+/// The store's side of incremental sync: `changes` content changes to loaded records, in
+/// pages of 1000 committed with a cursor each (as the engine commits feed pages). Returns
+/// changes per second.
+async fn incremental(store: &Store, records: usize, changes: usize) -> f64 {
+    let started = Instant::now();
+    let mut applied = 0;
+    let mut page = 0;
+    while applied < changes {
+        let now = Utc::now();
+        let end = (applied + 1000).min(changes);
+        let mut batch = Batch::new(now).cursor(format!("page {page}"));
+        for change in applied..end {
+            let index = u32::try_from(change % records).expect("index fits in u32");
+            let mut changed = record(index);
+            changed.name = Some(format!("Endret {page} Helse {index} AS"));
+            batch = batch.upsert(changed, None, now);
+        }
+        let outcome = store.apply(batch).await.expect("apply changes");
+        assert_eq!(usize::try_from(outcome.changed).ok(), Some(end - applied));
+        applied = end;
+        page += 1;
+    }
+    #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
+    let rate = changes as f64 / started.elapsed().as_secs_f64();
+    rate
+}
+
 /// With `GRUNNDATA_BENCH_KEEP=1`, leaves the database in place for inspection.
 fn keep(db: TestDb) {
     if std::env::var("GRUNNDATA_BENCH_KEEP").is_ok_and(|value| value == "1") {
@@ -118,6 +147,7 @@ async fn main() {
         .find_map(|arg| arg.replace('_', "").parse().ok())
         .unwrap_or_else(|| setting("GRUNNDATA_BENCH_N", 200_000));
     let batch_size = setting("GRUNNDATA_BENCH_BATCH", 10_000).max(1);
+    let changes = setting("GRUNNDATA_BENCH_CHANGES", 50_000);
     let backends =
         std::env::var("GRUNNDATA_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".to_owned());
     println!("bulk_load: {records} Brreg records in batches of {batch_size}");
@@ -127,6 +157,12 @@ async fn main() {
         let store = Store::open(&db.url).await.expect("open SQLite");
         let run = load(&store, records, batch_size).await;
         report("sqlite", records, &run);
+        if changes > 0 {
+            let rate = incremental(&store, records, changes).await;
+            println!(
+                "sqlite     incremental: {changes} changes in pages of 1000 = {rate:.0} changes/s"
+            );
+        }
         let digesting = Instant::now();
         let digest = store.digest(Register::Brreg).await.expect("digest");
         println!(
@@ -142,6 +178,12 @@ async fn main() {
         let store = Store::open(&db.url).await.expect("open PostgreSQL");
         let run = load(&store, records, batch_size).await;
         report("postgres", records, &run);
+        if changes > 0 {
+            let rate = incremental(&store, records, changes).await;
+            println!(
+                "postgres   incremental: {changes} changes in pages of 1000 = {rate:.0} changes/s"
+            );
+        }
         let digesting = Instant::now();
         let digest = store.digest(Register::Brreg).await.expect("digest");
         println!(
