@@ -83,16 +83,24 @@ impl StatusArgs {
         let registers = common::chosen_registers(&self.source, &config)?;
         let store = MirrorArgs::open_existing(&config).await?;
         // Offline, no clients: the lags that need upstream's feed head stay unknown, HPR's
-        // (a time) is still shown. Without a working client the lag is just unknown too.
-        let sources = if self.offline {
-            Sources::default()
+        // (a time) is still shown. A configuration that builds no clients leaves the lag
+        // unknown too, and says why.
+        let (sources, sources_error) = if self.offline {
+            (Sources::default(), None)
         } else {
-            Sources::from_config(&config, &registers).unwrap_or_default()
+            match Sources::from_config(&config, &registers) {
+                Ok(sources) => (sources, None),
+                Err(error) => (Sources::default(), Some(error.to_string())),
+            }
         };
         let now = Utc::now();
         let mut shown = Vec::new();
         for register in registers {
-            shown.push(register_status(&store, &config, &sources, register, now).await?);
+            let mut status = register_status(&store, &config, &sources, register, now).await?;
+            if status.lag.is_none() && status.lag_error.is_none() {
+                status.lag_error.clone_from(&sources_error);
+            }
+            shown.push(status);
         }
         store.close().await;
         let status = Status {

@@ -65,7 +65,7 @@ pub use sources::Sources;
 
 use crate::core::id::{HerId, HprNumber, OrgNumber};
 use crate::source::{Cursor, Source, UpstreamRecord};
-use crate::store::{Register, Store};
+use crate::store::{Register, Store, TrackedPerson};
 use bootstrap::Bootstrapped;
 use convert::Synced;
 
@@ -108,6 +108,7 @@ pub enum Request {
 }
 
 /// What every register's task shares.
+#[derive(Clone)]
 pub(crate) struct Context {
     pub(crate) store: Store,
     pub(crate) options: SyncOptions,
@@ -149,13 +150,7 @@ impl Engine {
     }
 
     fn with_context(mut self, change: impl FnOnce(&mut Context)) -> Self {
-        let context = &self.context;
-        let mut owned = Context {
-            store: context.store.clone(),
-            options: context.options.clone(),
-            progress: Arc::clone(&context.progress),
-            stop: context.stop.clone(),
-        };
+        let mut owned = (*self.context).clone();
         change(&mut owned);
         self.context = Arc::new(owned);
         self
@@ -284,27 +279,28 @@ impl Engine {
             }
             Register::Preg => {
                 let source = required(self.sources.preg.as_ref(), register)?;
-                self.load_tracked().await?;
+                let tracked = self.load_tracked().await?;
                 if context.store.sync_state(register).await?.cursor.is_some()
                     && matches!(request, Request::Sync)
                 {
-                    self.fetch_newly_tracked(source, report).await?;
+                    self.fetch_newly_tracked(source, tracked, report).await?;
                 }
                 run_source(context, source, request, report).await
             }
         }
     }
 
-    /// Loads the tracked persons into the set the Persontjenesten client filters its feed with.
-    async fn load_tracked(&self) -> Result<(), EngineError> {
+    /// Loads the tracked persons into the set the Persontjenesten client filters its feed
+    /// with, and returns them.
+    async fn load_tracked(&self) -> Result<Vec<TrackedPerson>, EngineError> {
         let tracked = self.context.store.tracked_persons().await?;
         self.sources
             .tracked
             .set_person_ids(tracked.iter().filter_map(|person| person.person_id.clone()));
         self.sources
             .tracked
-            .set_nins(tracked.into_iter().map(|person| person.nin));
-        Ok(())
+            .set_nins(tracked.iter().map(|person| person.nin));
+        Ok(tracked)
     }
 
     /// Persons tracked since the last snapshot have no person id yet, so the feed (filtered by
@@ -312,13 +308,10 @@ impl Engine {
     async fn fetch_newly_tracked(
         &self,
         source: &crate::source::preg::PregClient,
+        tracked: Vec<TrackedPerson>,
         report: &mut RegisterReport,
     ) -> Result<(), EngineError> {
-        let pending: Vec<_> = self
-            .context
-            .store
-            .tracked_persons()
-            .await?
+        let pending: Vec<_> = tracked
             .into_iter()
             .filter(|person| person.person_id.is_none())
             .map(|person| person.nin)
@@ -335,7 +328,7 @@ impl Engine {
         }
         let outcome = self.context.store.apply(batch).await?;
         report.counts.add_outcome(&outcome);
-        self.load_tracked().await
+        self.load_tracked().await.map(drop)
     }
 }
 

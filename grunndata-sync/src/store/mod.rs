@@ -284,18 +284,21 @@ impl Store {
         batch: Batch<R>,
     ) -> StoreResult<BatchOutcome> {
         let register = R::REGISTER;
-        let keys: Vec<String> = if batch.sweep_not_fetched_since.is_some() {
-            Vec::new()
-        } else {
-            batch
-                .changes
-                .iter()
-                .map(|change| match change {
-                    Change::Upsert(upsert) => upsert.record.key().to_string(),
-                    Change::Delete(delete) => delete.key.to_string(),
-                })
-                .collect()
-        };
+        // No keys (meaning "anything may have changed") when nobody listens, which spares a
+        // bootstrap a string per record, and after a sweep, which touches unnamed records.
+        let keys: Vec<String> =
+            if batch.sweep_not_fetched_since.is_some() || !self.notifier.is_watched() {
+                Vec::new()
+            } else {
+                batch
+                    .changes
+                    .iter()
+                    .map(|change| match change {
+                        Change::Upsert(upsert) => upsert.record.key().to_string(),
+                        Change::Delete(delete) => delete.key.to_string(),
+                    })
+                    .collect()
+            };
         let outcome = in_transaction!(self, "applying a batch", Some(register), |conn| {
             match bulk::active(conn, register).await {
                 Ok(bulk) => write::apply(conn, batch, bulk).await,

@@ -47,6 +47,11 @@ impl Notifier {
         self.sent.load(Ordering::Acquire)
     }
 
+    /// Whether anyone subscribed: without subscribers a commit need not list its keys.
+    pub(crate) fn is_watched(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<CommitNotice> {
         self.sender.subscribe()
     }
