@@ -39,6 +39,7 @@ async fn story(kind: Kind) {
         return;
     };
     lookups(&store).await;
+    spawned_lookups(&store).await;
     authorisation(&store).await;
     persons_and_protection(&store).await;
     audit_policy(&db, &store).await;
@@ -60,6 +61,28 @@ async fn registry_postgres() {
 
 fn registry(store: &Store) -> Registry {
     Registry::from_store(store.clone(), RegistryOptions::default())
+}
+
+/// Lookups run on spawned tasks of a multi-threaded runtime, as a server embeds them: their
+/// futures are `Send` (regression: a store read held a non-`Sync` context closure across an
+/// await, so `tokio::spawn(registry.personnel(…))` did not compile).
+async fn spawned_lookups(store: &Store) {
+    let registry = registry(store);
+    let personnel = tokio::spawn({
+        let registry = registry.clone();
+        async move { registry.personnel(kari()).await }
+    });
+    let organisation = tokio::spawn({
+        let registry = registry.clone();
+        async move { registry.organisation(&main_unit()).await }
+    });
+    let party = tokio::spawn(async move { registry.communication_party(clinic()).await });
+    let personnel = personnel.await.unwrap_or_else(|e| panic!("task: {e}"));
+    assert!(personnel.unwrap_or_else(|e| panic!("lookup: {e}")).is_some());
+    let organisation = organisation.await.unwrap_or_else(|e| panic!("task: {e}"));
+    assert!(organisation.unwrap_or_else(|e| panic!("lookup: {e}")).is_some());
+    let party = party.await.unwrap_or_else(|e| panic!("task: {e}"));
+    assert!(party.unwrap_or_else(|e| panic!("lookup: {e}")).is_some());
 }
 
 /// Each lookup answers what the fixture holds, twice (the second from the cache).

@@ -6,7 +6,9 @@
 //!   reflecting admin changes up to the request. `Last-Modified` is the time of the newest change
 //!   it includes (the data set's production time before any admin change) and the `ETag` names
 //!   the newest event id, so a client that starts the feed at `dato = Last-Modified` misses
-//!   nothing (it may see some changes twice). `If-None-Match` gives 304.
+//!   nothing (it may see some changes twice). `If-None-Match` gives 304. A file downloaded
+//!   whole without faults is kept and served again until the data changes (as a file server
+//!   serves Brreg's nightly file), so repeated downloads do not regenerate it.
 //! - The feed's page depth is capped like search: `(page + 1) * size <= 10000`, `size <= 10000`,
 //!   else 400 — clients must page by `oppdateringsid = last + 1` and `page = 0`. `includeChanges`
 //!   is accepted and ignored (no `endringer`).
@@ -148,8 +150,11 @@ async fn lastned(State(state): State<Arc<AppState>>, headers: HeaderMap, unit: U
         )
     };
     let last_modified = http_date(last_change.unwrap_or(state.produced_at));
+    // A download without faults is the same file until the data changes: serve the kept one.
+    let keep = !truncate_gzip && !malformed;
+    let kept = keep.then(|| state.bulk_file(unit, &etag)).flatten();
     let producer_state = Arc::clone(&state);
-    let body = http::streamed(move |writer| {
+    let produce = move |writer: &mut http::ChannelWriter| {
         let data = &producer_state.data;
         let total = data.brreg_len(unit) + created.len() as u64;
         let cut_at = truncate_gzip.then_some(total / 2);
@@ -208,7 +213,18 @@ async fn lastned(State(state): State<Arc<AppState>>, headers: HeaderMap, unit: U
         }
         std::io::Write::write_all(&mut gz, b"]")?;
         gz.try_finish()
-    });
+    };
+    let body = match kept {
+        Some(chunks) => http::from_chunks(chunks),
+        None if keep => {
+            let keeper = Arc::clone(&state);
+            let etag = etag.clone();
+            http::streamed_keeping(produce, move |chunks| {
+                keeper.keep_bulk_file(unit, etag, chunks);
+            })
+        }
+        None => http::streamed(produce),
+    };
     let media = match unit {
         Unit::Enheter => "application/vnd.brreg.enhetsregisteret.enhet.v2+gzip;charset=UTF-8",
         Unit::Underenheter => {

@@ -2,6 +2,7 @@
 //! query and form parsing with repeated keys, and streamed bodies produced on a blocking thread.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -155,6 +156,8 @@ pub(crate) struct ChannelWriter {
     sender: mpsc::Sender<Result<Bytes, io::Error>>,
     buffer: Vec<u8>,
     pub(crate) discard: bool,
+    /// Every chunk sent, when the body is kept for serving again.
+    kept: Option<Vec<Bytes>>,
 }
 
 const CHUNK: usize = 64 * 1024;
@@ -168,6 +171,9 @@ impl ChannelWriter {
             &mut self.buffer,
             Vec::with_capacity(CHUNK),
         ));
+        if let Some(kept) = &mut self.kept {
+            kept.push(chunk.clone());
+        }
         self.sender
             .blocking_send(Ok(chunk))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "client went away"))
@@ -202,20 +208,50 @@ impl Drop for ChannelWriter {
 pub(crate) fn streamed(
     produce: impl FnOnce(&mut ChannelWriter) -> io::Result<()> + Send + 'static,
 ) -> Body {
+    stream_produced(produce, None::<fn(Vec<Bytes>)>)
+}
+
+/// Like [`streamed`], and when the whole body was produced and sent, hands its chunks to
+/// `keep` (to serve them again with [`from_chunks`]).
+pub(crate) fn streamed_keeping(
+    produce: impl FnOnce(&mut ChannelWriter) -> io::Result<()> + Send + 'static,
+    keep: impl FnOnce(Vec<Bytes>) + Send + 'static,
+) -> Body {
+    stream_produced(produce, Some(keep))
+}
+
+/// A body of chunks produced before.
+pub(crate) fn from_chunks(chunks: Arc<[Bytes]>) -> Body {
+    let chunks: Vec<Result<Bytes, io::Error>> = chunks.iter().cloned().map(Ok).collect();
+    Body::from_stream(futures_util::stream::iter(chunks))
+}
+
+fn stream_produced<K: FnOnce(Vec<Bytes>) + Send + 'static>(
+    produce: impl FnOnce(&mut ChannelWriter) -> io::Result<()> + Send + 'static,
+    keep: Option<K>,
+) -> Body {
     let (sender, receiver) = mpsc::channel::<Result<Bytes, io::Error>>(8);
     tokio::task::spawn_blocking(move || {
         let mut writer = ChannelWriter {
             sender: sender.clone(),
             buffer: Vec::with_capacity(CHUNK),
             discard: false,
+            kept: keep.is_some().then(Vec::new),
         };
         let result = produce(&mut writer);
         let flushed = writer.flush();
+        let kept = writer.kept.take();
         drop(writer);
-        if let Err(error) = result.and(flushed)
-            && error.kind() != io::ErrorKind::BrokenPipe
-        {
-            let _ = sender.blocking_send(Err(error));
+        match result.and(flushed) {
+            Ok(()) => {
+                if let (Some(keep), Some(kept)) = (keep, kept) {
+                    keep(kept);
+                }
+            }
+            Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+                let _ = sender.blocking_send(Err(error));
+            }
+            Err(_) => {}
         }
     });
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {

@@ -6,7 +6,9 @@
 //! admin changes append real events after them. Only overrides and admin events are held.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use bytes::Bytes;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::Value;
@@ -152,6 +154,10 @@ pub(crate) struct State {
     pub(crate) produced_at: DateTime<Utc>,
     pub(crate) hpr_export_path: String,
     pub(crate) faults: Mutex<Faults>,
+    /// The last complete Brreg bulk file of each unit list, by its `ETag`: served again as it
+    /// is until the data changes, as a file server serves Brreg's nightly file, so repeated
+    /// downloads (benchmarks, many clients) do not regenerate and recompress it.
+    bulk_files: Mutex<HashMap<Unit, (String, Arc<[Bytes]>)>>,
     /// Becomes true when the server shuts down (ends stalls early).
     pub(crate) shutdown: watch::Receiver<bool>,
     overlay: RwLock<Overlay>,
@@ -169,6 +175,7 @@ impl State {
             produced_at,
             hpr_export_path,
             faults: Mutex::new(Faults::default()),
+            bulk_files: Mutex::new(HashMap::new()),
             shutdown,
             overlay: RwLock::new(Overlay::default()),
         }
@@ -187,6 +194,21 @@ impl State {
     /// The fault injector.
     pub(crate) fn faults(&self) -> std::sync::MutexGuard<'_, Faults> {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kept bulk file of `unit` if it is the one with `etag`.
+    pub(crate) fn bulk_file(&self, unit: Unit, etag: &str) -> Option<Arc<[Bytes]>> {
+        let files = self.bulk_files.lock().unwrap_or_else(PoisonError::into_inner);
+        files
+            .get(&unit)
+            .filter(|(kept, _)| kept == etag)
+            .map(|(_, chunks)| Arc::clone(chunks))
+    }
+
+    /// Keeps the complete bulk file of `unit` with `etag`.
+    pub(crate) fn keep_bulk_file(&self, unit: Unit, etag: String, chunks: Vec<Bytes>) {
+        let mut files = self.bulk_files.lock().unwrap_or_else(PoisonError::into_inner);
+        files.insert(unit, (etag, chunks.into()));
     }
 
     // --- Brreg feed arithmetic -------------------------------------------------------------

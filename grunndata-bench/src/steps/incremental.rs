@@ -1,0 +1,149 @@
+//! Step 3, incremental: rounds of upstream changes (renames of Brreg main units, posted to
+//! the fake) followed from the feed by each backend's mirror (pages of 1000 events and the
+//! refetch of the changed units), and the store's side of the same work alone.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use chrono::Utc;
+use grunndata_sync::core::model::Organisation;
+use grunndata_sync::store::{Batch, Register, Store};
+use serde::{Deserialize, Serialize};
+
+use super::Request;
+use super::sync::Synced;
+use crate::databases::Database;
+use crate::report::{RateRow, mib};
+use crate::run::Bench;
+use crate::stats::{median, rate};
+
+/// Records per feed page and per store page, as the engine commits them.
+const PAGE: u64 = 1000;
+
+/// Runs the incremental step on the mirrors the bulk step left.
+pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<RateRow>> {
+    let mut feed: Vec<(Vec<f64>, u64, u64)> = vec![(Vec::new(), 0, 0); mirrors.len()];
+    let mut store: Vec<(Vec<f64>, u64)> = vec![(Vec::new(), 0); mirrors.len()];
+    for round in 0..bench.runs {
+        bench.progress(&format!("incremental: round {} upstream changes", round + 1));
+        change_upstream(bench, round as u64).await?;
+        for (index, mirror) in mirrors.iter().enumerate() {
+            bench.progress(&format!("incremental: {} feed round {}", mirror.backend, round + 1));
+            let answer = crate::child::run::<_, Synced>(&Request::Sync {
+                url: mirror.url.clone(),
+                config: bench.config.clone(),
+                registers: vec![Register::Brreg.as_str().to_owned()],
+            })?;
+            let synced = answer.result.register(Register::Brreg)?;
+            anyhow::ensure!(!synced.bootstrap, "the {} mirror re-bootstrapped", mirror.backend);
+            let (rates, applied, peak) = &mut feed[index];
+            *applied = synced.applied;
+            rates.push(rate(synced.applied, Duration::from_secs_f64(answer.result.seconds)));
+            *peak = (*peak).max(answer.peak_rss_kib);
+
+            bench.progress(&format!("incremental: {} store round {}", mirror.backend, round + 1));
+            let answer = crate::child::run::<_, Applied>(&Request::StoreChanges {
+                url: mirror.url.clone(),
+                changes: bench.changes,
+                round: round as u64,
+            })?;
+            let (rates, peak) = &mut store[index];
+            rates.push(rate(answer.result.changes, Duration::from_secs_f64(answer.result.seconds)));
+            *peak = (*peak).max(answer.peak_rss_kib);
+        }
+    }
+    let mut rows = Vec::new();
+    for ((mirror, (rates, applied, peak)), (store_rates, store_peak)) in
+        mirrors.iter().zip(feed).zip(store)
+    {
+        rows.push(RateRow {
+            subject: "feed end to end (pages of 1000 events + refetch over HTTP + store)".into(),
+            backend: mirror.backend,
+            count: applied,
+            median_per_second: median(&rates),
+            runs_per_second: rates,
+            peak_rss_mib: Some(mib(peak)),
+        });
+        rows.push(RateRow {
+            subject: "store alone (pages of 1000 content changes, each with its cursor)".into(),
+            backend: mirror.backend,
+            count: bench.changes,
+            median_per_second: median(&store_rates),
+            runs_per_second: store_rates,
+            peak_rss_mib: Some(mib(store_peak)),
+        });
+    }
+    Ok(rows)
+}
+
+/// Renames `bench.changes` main units at the fake (each round other names), in posts of 1000.
+async fn change_upstream(bench: &Bench, round: u64) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let total = bench.synth.counts().enheter;
+    let url = format!("{}/_admin/brreg/enheter/records", bench.fake.base_url());
+    let mut next = 0;
+    while next < bench.changes {
+        let end = (next + PAGE).min(bench.changes);
+        let mut units = Vec::new();
+        for i in next..end {
+            let mut unit = serde_json::to_value(bench.synth.enhet(i % total))?;
+            unit["navn"] = serde_json::json!(format!("ENDRET {round}-{i} AS"));
+            units.push(unit);
+        }
+        client
+            .post(&url)
+            .json(&units)
+            .send()
+            .await?
+            .error_for_status()
+            .context("posting upstream changes to the fake")?;
+        next = end;
+    }
+    Ok(())
+}
+
+/// What the store-alone child did.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Applied {
+    /// Changes applied.
+    pub changes: u64,
+    /// Seconds it took.
+    pub seconds: f64,
+}
+
+/// Child side: `changes` content changes to up to a thousand stored Brreg records, applied in
+/// pages of 1000 each committed with a cursor, as the engine commits feed pages.
+pub async fn store_changes(url: &str, changes: u64, round: u64) -> anyhow::Result<Applied> {
+    let store = Store::open(url).await?;
+    let current: Vec<Organisation> = store
+        .search::<Organisation>("as", u32::try_from(PAGE).unwrap_or(1000))
+        .await?
+        .into_iter()
+        .map(|stored| stored.record)
+        .collect();
+    anyhow::ensure!(
+        current.len() as u64 == PAGE,
+        "the mirror holds {} Brreg records named \"as\", fewer than a page",
+        current.len()
+    );
+    // The cursor is put back afterwards: the next feed round goes on from where it was.
+    let cursor = store.sync_state(Register::Brreg).await?.cursor;
+    let started = Instant::now();
+    let mut applied = 0;
+    let mut page = 0_u64;
+    while applied < changes {
+        let now = Utc::now();
+        let mut batch = Batch::new(now).cursor(cursor.clone().unwrap_or_else(|| format!("bench-{page}")));
+        let take = usize::try_from((changes - applied).min(PAGE)).unwrap_or(1000);
+        for record in current.iter().take(take) {
+            let mut changed = record.clone();
+            changed.name = Some(format!("STORE ENDRET {round}-{page}"));
+            batch = batch.upsert(changed, None, now);
+        }
+        applied += store.apply(batch).await?.changed;
+        page += 1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    store.close().await;
+    Ok(Applied { changes: applied, seconds })
+}

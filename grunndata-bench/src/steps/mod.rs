@@ -1,0 +1,72 @@
+//! The benchmark's steps. Each module holds the parent's side (running the step, in child
+//! processes where grunndata does the work, and turning answers into report rows) and the
+//! child's side (the work itself).
+
+pub mod bulk;
+pub mod check;
+pub mod incremental;
+pub mod lookup;
+pub mod sync;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// One step for a child process.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Request {
+    /// Sync `registers` of the mirror at `url` from the upstream in the config file.
+    Sync {
+        /// The mirror.
+        url: String,
+        /// A grunndata configuration pointing at the fake upstream.
+        config: PathBuf,
+        /// Registers by name.
+        registers: Vec<String>,
+    },
+    /// Apply `changes` content changes to Brreg records, in pages of 1000 with cursors, to
+    /// the store directly.
+    StoreChanges {
+        /// The mirror.
+        url: String,
+        /// How many changes.
+        changes: u64,
+        /// Which round this is (the changed names differ per round).
+        round: u64,
+    },
+    /// Lookup latencies and throughput on the SQLite mirror at `url`.
+    Lookup {
+        /// The mirror.
+        url: String,
+        /// Distinct keys looked up.
+        lookups: usize,
+        /// Repetitions of each measurement.
+        runs: usize,
+    },
+    /// Full consistency checks of the mirror at `url`, `runs` times.
+    Check {
+        /// The mirror.
+        url: String,
+        /// Repetitions.
+        runs: usize,
+    },
+}
+
+/// Runs `request` in this (child) process and prints its answer.
+pub async fn serve(request: Request) -> anyhow::Result<()> {
+    match request {
+        Request::Sync {
+            url,
+            config,
+            registers,
+        } => crate::child::answer(sync::run(&url, &config, &registers).await?),
+        Request::StoreChanges { url, changes, round } => {
+            crate::child::answer(incremental::store_changes(&url, changes, round).await?)
+        }
+        Request::Lookup { url, lookups, runs } => {
+            crate::child::answer(lookup::run(&url, lookups, runs).await?)
+        }
+        Request::Check { url, runs } => crate::child::answer(check::run(&url, runs).await?),
+    }
+}
