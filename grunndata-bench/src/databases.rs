@@ -146,6 +146,9 @@ mod tests {
             with_database("postgres://postgres@127.0.0.1:5432/postgres", "b"),
             "postgres://postgres@127.0.0.1:5432/b"
         );
-        assert_eq!(with_database("postgres://h/x?sslmode=disable", "b"), "postgres://h/b?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://h/x?sslmode=disable", "b"),
+            "postgres://h/b?sslmode=disable"
+        );
     }
 }

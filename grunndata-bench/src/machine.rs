@@ -40,8 +40,10 @@ impl Machine {
             cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             memory_gib: memory_gib(),
             cpu: proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
-            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-                .map_or_else(|_| "unknown kernel".into(), |k| format!("Linux {}", k.trim())),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease").map_or_else(
+                |_| "unknown kernel".into(),
+                |k| format!("Linux {}", k.trim()),
+            ),
             versions,
         }
     }
@@ -60,10 +62,13 @@ pub fn first_line(program: &str, args: &[&str]) -> Option<String> {
 }
 
 fn proc_field(path: &str, field: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok()?.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        (name.trim() == field).then(|| value.trim().to_owned())
-    })
+    std::fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            (name.trim() == field).then(|| value.trim().to_owned())
+        })
 }
 
 fn memory_gib() -> f64 {

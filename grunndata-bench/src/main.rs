@@ -48,10 +48,20 @@ struct Args {
     #[arg(long, default_value_t = 20_000)]
     lookups: usize,
     /// Backends to measure.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "sqlite,postgres"
+    )]
     backends: Vec<Backend>,
     /// Steps to run.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "bulk,incremental,lookup,check")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "bulk,incremental,lookup,check"
+    )]
     steps: Vec<Step>,
     /// PostgreSQL server to create the benchmark's databases on.
     #[arg(
@@ -106,8 +116,12 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         }
     }
     let work = match &args.work_dir {
-        Some(dir) => tempfile::Builder::new().prefix("grunndata-bench-").tempdir_in(dir),
-        None => tempfile::Builder::new().prefix("grunndata-bench-").tempdir(),
+        Some(dir) => tempfile::Builder::new()
+            .prefix("grunndata-bench-")
+            .tempdir_in(dir),
+        None => tempfile::Builder::new()
+            .prefix("grunndata-bench-")
+            .tempdir(),
     }
     .context("creating the work directory")?;
     let postgres_version = if args.backends.contains(&Backend::Postgres) {

@@ -145,17 +145,27 @@ fn count(value: f64) -> String {
     if !value.is_finite() {
         return "–".to_owned();
     }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "display")]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "display"
+    )]
     let digits = value.round().max(0.0) as u64;
     let text = digits.to_string();
     let mut out = String::new();
     for (i, c) in text.chars().enumerate() {
-        if i > 0 && (text.len() - i) % 3 == 0 {
+        if i > 0 && (text.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);
     }
     out
+}
+
+/// A count, grouped as [`count`] groups rates.
+fn count_of(value: u64) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "exact below 2^52, far above any count here")]
+    count(value as f64)
 }
 
 fn rss(value: Option<f64>) -> String {
@@ -190,7 +200,7 @@ impl Report {
         let world: Vec<String> = meta
             .world
             .iter()
-            .map(|(register, records)| format!("{register} {}", count(*records as f64)))
+            .map(|(register, records)| format!("{register} {}", count_of(*records)))
             .collect();
         let _ = writeln!(md, "World: {}\n", world.join(", "));
 
@@ -225,11 +235,8 @@ impl Report {
             md.push_str("| step | backend | median s | runs s | result | peak RSS MiB |\n");
             md.push_str("|---|---|---:|---|---|---:|\n");
             for row in &self.check {
-                let runs: Vec<String> = row
-                    .runs_seconds
-                    .iter()
-                    .map(|s| format!("{s:.2}"))
-                    .collect();
+                let runs: Vec<String> =
+                    row.runs_seconds.iter().map(|s| format!("{s:.2}")).collect();
                 let _ = writeln!(
                     md,
                     "| {} | {} | {:.2} | {} | {} | {} |",
@@ -274,7 +281,7 @@ fn rate_table(md: &mut String, rows: &[RateRow], unit: &str) {
             "| {} | {} | {} | {} | {} | {} |",
             row.subject,
             row.backend,
-            count(row.count as f64),
+            count_of(row.count),
             count(row.median_per_second),
             runs.join(", "),
             rss(row.peak_rss_mib)

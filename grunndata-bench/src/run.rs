@@ -139,7 +139,10 @@ async fn warm_up(fake: &FakeHandle) -> anyhow::Result<()> {
             .send()
             .await?
             .error_for_status()?;
-        response.bytes().await.context("warming up the fake's bulk files")?;
+        response
+            .bytes()
+            .await
+            .context("warming up the fake's bulk files")?;
     }
     Ok(())
 }

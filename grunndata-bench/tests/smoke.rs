@@ -13,7 +13,11 @@ fn completes_at_scale_001_and_reports_every_step() {
     // PostgreSQL is measured whenever the tests have a server, and always under CI, where an
     // unreachable server must fail the run.
     let postgres = std::env::var("GRUNNDATA_TEST_PG").is_ok() || in_ci();
-    let backends = if postgres { "sqlite,postgres" } else { "sqlite" };
+    let backends = if postgres {
+        "sqlite,postgres"
+    } else {
+        "sqlite"
+    };
     let output = Command::new(env!("CARGO_BIN_EXE_grunndata-bench"))
         .args(["--scale", "0.01", "--runs", "1", "--changes", "2000"])
         .args(["--lookups", "2000", "--backends", backends, "--out"])
@@ -44,30 +48,63 @@ fn completes_at_scale_001_and_reports_every_step() {
     assert_eq!(bulk.len(), backends + 2 + usize::from(postgres), "{json}");
     let incremental = rates("incremental");
     assert_eq!(incremental.len(), 2 * backends, "{json}");
-    assert!(bulk.iter().chain(&incremental).all(|rate| *rate > 0.0), "{json}");
+    assert!(
+        bulk.iter().chain(&incremental).all(|rate| *rate > 0.0),
+        "{json}"
+    );
     for row in report["bulk"].as_array().expect("bulk") {
         assert!(row["count"].as_u64().expect("count") > 1000, "{row}");
     }
 
     let lookups = report["lookups"].as_array().expect("lookups");
-    assert_eq!(lookups.len(), 10, "five measurements with 1 and 2 threads: {json}");
+    assert_eq!(
+        lookups.len(),
+        10,
+        "five measurements with 1 and 2 threads: {json}"
+    );
     for row in lookups {
         assert!(row["p50_ns"].as_f64().expect("p50") > 0.0, "{row}");
         assert!(row["p99_ns"].as_f64() >= row["p50_ns"].as_f64(), "{row}");
     }
     let check = report["check"].as_array().expect("check");
-    assert_eq!(check.len(), 2 * backends, "a full mirror and a check per backend: {json}");
+    assert_eq!(
+        check.len(),
+        2 * backends,
+        "a full mirror and a check per backend: {json}"
+    );
 
     let targets = report["targets"].as_array().expect("targets");
-    let named = |text: &str| targets.iter().any(|t| t["target"].as_str().is_some_and(|n| n.contains(text)));
-    for target in ["sqlite3 .import", "raw insert loop", "raw prepared query", "raw moka get", "peak RSS", "check"] {
+    let named = |text: &str| {
+        targets
+            .iter()
+            .any(|t| t["target"].as_str().is_some_and(|n| n.contains(text)))
+    };
+    for target in [
+        "sqlite3 .import",
+        "raw insert loop",
+        "raw prepared query",
+        "raw moka get",
+        "peak RSS",
+        "check",
+    ] {
         assert!(named(target), "no target row for {target}: {json}");
     }
     assert_eq!(named("psql"), postgres, "{json}");
 
     let markdown = std::fs::read_to_string(out.path().join("results.md")).expect("results.md");
-    for heading in ["### Bulk import", "### Incremental", "### Lookups", "### Targets"] {
-        assert!(markdown.contains(heading), "{heading} missing from:\n{markdown}");
+    for heading in [
+        "### Bulk import",
+        "### Incremental",
+        "### Lookups",
+        "### Targets",
+    ] {
+        assert!(
+            markdown.contains(heading),
+            "{heading} missing from:\n{markdown}"
+        );
     }
-    assert!(markdown.contains("cores"), "the machine is described:\n{markdown}");
+    assert!(
+        markdown.contains("cores"),
+        "the machine is described:\n{markdown}"
+    );
 }

@@ -78,9 +78,17 @@ async fn spawned_lookups(store: &Store) {
     });
     let party = tokio::spawn(async move { registry.communication_party(clinic()).await });
     let personnel = personnel.await.unwrap_or_else(|e| panic!("task: {e}"));
-    assert!(personnel.unwrap_or_else(|e| panic!("lookup: {e}")).is_some());
+    assert!(
+        personnel
+            .unwrap_or_else(|e| panic!("lookup: {e}"))
+            .is_some()
+    );
     let organisation = organisation.await.unwrap_or_else(|e| panic!("task: {e}"));
-    assert!(organisation.unwrap_or_else(|e| panic!("lookup: {e}")).is_some());
+    assert!(
+        organisation
+            .unwrap_or_else(|e| panic!("lookup: {e}"))
+            .is_some()
+    );
     let party = party.await.unwrap_or_else(|e| panic!("task: {e}"));
     assert!(party.unwrap_or_else(|e| panic!("lookup: {e}")).is_some());
 }

@@ -35,7 +35,16 @@ pub fn copy(url: &str, table: &str, schema: &str, csv: &Path) -> anyhow::Result<
 fn psql(url: &str, command: &str) -> anyhow::Result<()> {
     tools::run(
         Command::new("psql")
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", command])
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                url,
+                "-c",
+                command,
+            ])
             .env("PGOPTIONS", "--client-min-messages=warning"),
     )
 }

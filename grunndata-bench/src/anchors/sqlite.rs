@@ -32,7 +32,9 @@ pub fn schema(mirror: &Path, table: &str) -> anyhow::Result<Vec<String>> {
 pub fn export_csv(mirror: &Path, table: &str, csv: &Path) -> anyhow::Result<u64> {
     let conn = Connection::open(mirror)?;
     let columns: Vec<(String, String)> = conn
-        .prepare(&format!("SELECT name, type FROM pragma_table_info('{table}')"))?
+        .prepare(&format!(
+            "SELECT name, type FROM pragma_table_info('{table}')"
+        ))?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let select: Vec<String> = columns
@@ -95,7 +97,9 @@ pub fn rows(mirror: &Path, table: &str) -> anyhow::Result<Vec<Vec<Value>>> {
     let mut statement = conn.prepare(&format!("SELECT * FROM {table}"))?;
     let width = statement.column_count();
     let rows = statement.query_map([], |row| {
-        (0..width).map(|i| row.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()
+        (0..width)
+            .map(|i| row.get::<_, Value>(i))
+            .collect::<Result<Vec<_>, _>>()
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -44,9 +44,15 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Bulk> {
                 registers: vec![Register::Brreg.as_str().to_owned()],
             })?;
             let synced = answer.result.register(Register::Brreg)?;
-            anyhow::ensure!(synced.bootstrap, "a fresh {backend} mirror did not bootstrap");
+            anyhow::ensure!(
+                synced.bootstrap,
+                "a fresh {backend} mirror did not bootstrap"
+            );
             records = synced.records;
-            rates.push(rate(records, std::time::Duration::from_secs_f64(answer.result.seconds)));
+            rates.push(rate(
+                records,
+                std::time::Duration::from_secs_f64(answer.result.seconds),
+            ));
             peak = peak.max(answer.peak_rss_kib);
             if let Some(previous) = kept.replace(database) {
                 bench.databases.drop_database(previous).await?;
@@ -70,7 +76,9 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Bulk> {
 
 /// The anchors on `mirror`'s backend, loading its rows.
 fn anchor_rows(bench: &Bench, mirror: &Database) -> anyhow::Result<Vec<RateRow>> {
-    let csv = bench.dir.join(format!("{TABLE}-{}.csv", mirror.backend as u8));
+    let csv = bench
+        .dir
+        .join(format!("{TABLE}-{}.csv", mirror.backend as u8));
     match mirror.backend {
         Backend::Sqlite => {
             let path = mirror
@@ -90,7 +98,10 @@ fn sqlite_anchors(bench: &Bench, mirror: &Path, csv: &Path) -> anyhow::Result<Ve
     for run in 0..bench.runs {
         bench.progress(&format!("bulk import: sqlite3 .import run {}", run + 1));
         let path = bench.dir.join(format!("anchor-import-{run}.db"));
-        imports.push(rate(count, anchors::sqlite::import(&path, &schema, TABLE, csv)?));
+        imports.push(rate(
+            count,
+            anchors::sqlite::import(&path, &schema, TABLE, csv)?,
+        ));
         remove_sqlite(&path);
     }
     let rows = anchors::sqlite::rows(mirror, TABLE)?;
@@ -98,13 +109,21 @@ fn sqlite_anchors(bench: &Bench, mirror: &Path, csv: &Path) -> anyhow::Result<Ve
     for run in 0..bench.runs {
         bench.progress(&format!("bulk import: raw insert loop run {}", run + 1));
         let path = bench.dir.join(format!("anchor-loop-{run}.db"));
-        loops.push(rate(count, anchors::sqlite::raw_loop(&path, &schema, TABLE, &rows)?));
+        loops.push(rate(
+            count,
+            anchors::sqlite::raw_loop(&path, &schema, TABLE, &rows)?,
+        ));
         remove_sqlite(&path);
     }
     drop(rows);
     let _ = std::fs::remove_file(csv);
     Ok(vec![
-        anchor_row("sqlite3 .import of the same rows (CSV)", Backend::Sqlite, count, imports),
+        anchor_row(
+            "sqlite3 .import of the same rows (CSV)",
+            Backend::Sqlite,
+            count,
+            imports,
+        ),
         anchor_row(
             "raw prepared INSERT loop of the same rows (rusqlite, one transaction)",
             Backend::Sqlite,
@@ -121,7 +140,10 @@ fn postgres_anchor(bench: &Bench, url: &str, csv: &Path) -> anyhow::Result<Vec<R
     for run in 0..bench.runs {
         bench.progress(&format!("bulk import: psql \\copy run {}", run + 1));
         let schema = format!("anchor_{run}");
-        copies.push(rate(count, anchors::postgres::copy(url, TABLE, &schema, csv)?));
+        copies.push(rate(
+            count,
+            anchors::postgres::copy(url, TABLE, &schema, csv)?,
+        ));
     }
     let _ = std::fs::remove_file(csv);
     Ok(vec![anchor_row(

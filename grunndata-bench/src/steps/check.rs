@@ -40,7 +40,10 @@ pub async fn mirror(bench: &Bench) -> anyhow::Result<(Vec<TimeRow>, Vec<Database
         let answer = crate::child::run::<_, Synced>(&Request::Sync {
             url: database.url.clone(),
             config: bench.config.clone(),
-            registers: Register::ALL.iter().map(|r| r.as_str().to_owned()).collect(),
+            registers: Register::ALL
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
         })?;
         let records: Vec<String> = answer
             .result

@@ -25,30 +25,51 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
     let mut feed: Vec<(Vec<f64>, u64, u64)> = vec![(Vec::new(), 0, 0); mirrors.len()];
     let mut store: Vec<(Vec<f64>, u64)> = vec![(Vec::new(), 0); mirrors.len()];
     for round in 0..bench.runs {
-        bench.progress(&format!("incremental: round {} upstream changes", round + 1));
+        bench.progress(&format!(
+            "incremental: round {} upstream changes",
+            round + 1
+        ));
         change_upstream(bench, round as u64).await?;
         for (index, mirror) in mirrors.iter().enumerate() {
-            bench.progress(&format!("incremental: {} feed round {}", mirror.backend, round + 1));
+            bench.progress(&format!(
+                "incremental: {} feed round {}",
+                mirror.backend,
+                round + 1
+            ));
             let answer = crate::child::run::<_, Synced>(&Request::Sync {
                 url: mirror.url.clone(),
                 config: bench.config.clone(),
                 registers: vec![Register::Brreg.as_str().to_owned()],
             })?;
             let synced = answer.result.register(Register::Brreg)?;
-            anyhow::ensure!(!synced.bootstrap, "the {} mirror re-bootstrapped", mirror.backend);
+            anyhow::ensure!(
+                !synced.bootstrap,
+                "the {} mirror re-bootstrapped",
+                mirror.backend
+            );
             let (rates, applied, peak) = &mut feed[index];
             *applied = synced.applied;
-            rates.push(rate(synced.applied, Duration::from_secs_f64(answer.result.seconds)));
+            rates.push(rate(
+                synced.applied,
+                Duration::from_secs_f64(answer.result.seconds),
+            ));
             *peak = (*peak).max(answer.peak_rss_kib);
 
-            bench.progress(&format!("incremental: {} store round {}", mirror.backend, round + 1));
+            bench.progress(&format!(
+                "incremental: {} store round {}",
+                mirror.backend,
+                round + 1
+            ));
             let answer = crate::child::run::<_, Applied>(&Request::StoreChanges {
                 url: mirror.url.clone(),
                 changes: bench.changes,
                 round: round as u64,
             })?;
             let (rates, peak) = &mut store[index];
-            rates.push(rate(answer.result.changes, Duration::from_secs_f64(answer.result.seconds)));
+            rates.push(rate(
+                answer.result.changes,
+                Duration::from_secs_f64(answer.result.seconds),
+            ));
             *peak = (*peak).max(answer.peak_rss_kib);
         }
     }
@@ -133,7 +154,8 @@ pub async fn store_changes(url: &str, changes: u64, round: u64) -> anyhow::Resul
     let mut page = 0_u64;
     while applied < changes {
         let now = Utc::now();
-        let mut batch = Batch::new(now).cursor(cursor.clone().unwrap_or_else(|| format!("bench-{page}")));
+        let mut batch =
+            Batch::new(now).cursor(cursor.clone().unwrap_or_else(|| format!("bench-{page}")));
         let take = usize::try_from((changes - applied).min(PAGE)).unwrap_or(1000);
         for record in current.iter().take(take) {
             let mut changed = record.clone();
@@ -145,5 +167,8 @@ pub async fn store_changes(url: &str, changes: u64, round: u64) -> anyhow::Resul
     }
     let seconds = started.elapsed().as_secs_f64();
     store.close().await;
-    Ok(Applied { changes: applied, seconds })
+    Ok(Applied {
+        changes: applied,
+        seconds,
+    })
 }

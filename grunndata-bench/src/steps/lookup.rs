@@ -121,7 +121,8 @@ async fn measure<L: Lookup>(
     for (index, mut worker) in workers.into_iter().enumerate() {
         let keys = Arc::clone(keys);
         tasks.push(tokio::spawn(async move {
-            let mine = &keys[(index * share).min(keys.len())..((index + 1) * share).min(keys.len())];
+            let mine =
+                &keys[(index * share).min(keys.len())..((index + 1) * share).min(keys.len())];
             let mut timed = Timed {
                 nanos: Vec::with_capacity(mine.len() * rounds),
             };

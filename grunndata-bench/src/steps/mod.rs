@@ -61,9 +61,11 @@ pub async fn serve(request: Request) -> anyhow::Result<()> {
             config,
             registers,
         } => crate::child::answer(sync::run(&url, &config, &registers).await?),
-        Request::StoreChanges { url, changes, round } => {
-            crate::child::answer(incremental::store_changes(&url, changes, round).await?)
-        }
+        Request::StoreChanges {
+            url,
+            changes,
+            round,
+        } => crate::child::answer(incremental::store_changes(&url, changes, round).await?),
         Request::Lookup { url, lookups, runs } => {
             crate::child::answer(lookup::run(&url, lookups, runs).await?)
         }

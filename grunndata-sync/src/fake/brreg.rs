@@ -215,7 +215,7 @@ async fn lastned(State(state): State<Arc<AppState>>, headers: HeaderMap, unit: U
         gz.try_finish()
     };
     let body = match kept {
-        Some(chunks) => http::from_chunks(chunks),
+        Some(chunks) => http::from_chunks(&chunks),
         None if keep => {
             let keeper = Arc::clone(&state);
             let etag = etag.clone();

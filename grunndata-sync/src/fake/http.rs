@@ -221,7 +221,7 @@ pub(crate) fn streamed_keeping(
 }
 
 /// A body of chunks produced before.
-pub(crate) fn from_chunks(chunks: Arc<[Bytes]>) -> Body {
+pub(crate) fn from_chunks(chunks: &Arc<[Bytes]>) -> Body {
     let chunks: Vec<Result<Bytes, io::Error>> = chunks.iter().cloned().map(Ok).collect();
     Body::from_stream(futures_util::stream::iter(chunks))
 }

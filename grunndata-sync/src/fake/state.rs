@@ -149,6 +149,9 @@ impl Overlay {
 }
 
 /// Shared state of a running fake upstream.
+/// A kept bulk file: its `ETag` and its body's chunks.
+type KeptFile = (String, Arc<[Bytes]>);
+
 pub(crate) struct State {
     pub(crate) data: Box<dyn Dataset>,
     pub(crate) produced_at: DateTime<Utc>,
@@ -157,7 +160,7 @@ pub(crate) struct State {
     /// The last complete Brreg bulk file of each unit list, by its `ETag`: served again as it
     /// is until the data changes, as a file server serves Brreg's nightly file, so repeated
     /// downloads (benchmarks, many clients) do not regenerate and recompress it.
-    bulk_files: Mutex<HashMap<Unit, (String, Arc<[Bytes]>)>>,
+    bulk_files: Mutex<HashMap<Unit, KeptFile>>,
     /// Becomes true when the server shuts down (ends stalls early).
     pub(crate) shutdown: watch::Receiver<bool>,
     overlay: RwLock<Overlay>,
@@ -198,7 +201,10 @@ impl State {
 
     /// The kept bulk file of `unit` if it is the one with `etag`.
     pub(crate) fn bulk_file(&self, unit: Unit, etag: &str) -> Option<Arc<[Bytes]>> {
-        let files = self.bulk_files.lock().unwrap_or_else(PoisonError::into_inner);
+        let files = self
+            .bulk_files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         files
             .get(&unit)
             .filter(|(kept, _)| kept == etag)
@@ -207,7 +213,10 @@ impl State {
 
     /// Keeps the complete bulk file of `unit` with `etag`.
     pub(crate) fn keep_bulk_file(&self, unit: Unit, etag: String, chunks: Vec<Bytes>) {
-        let mut files = self.bulk_files.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut files = self
+            .bulk_files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         files.insert(unit, (etag, chunks.into()));
     }
 

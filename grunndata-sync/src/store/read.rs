@@ -29,7 +29,10 @@ pub struct RegisterCounts {
     pub quarantined: i64,
 }
 
-fn decode<R: MirrorRecord>(json: &str, context: &(dyn Fn() -> String + Sync)) -> Result<R, StoreError> {
+fn decode<R: MirrorRecord>(
+    json: &str,
+    context: &(dyn Fn() -> String + Sync),
+) -> Result<R, StoreError> {
     serde_json::from_str(json).map_err(|source| StoreError::Decode {
         register: R::REGISTER,
         context: context(),
