@@ -164,7 +164,10 @@ fn count(value: f64) -> String {
 
 /// A count, grouped as [`count`] groups rates.
 fn count_of(value: u64) -> String {
-    #[allow(clippy::cast_precision_loss, reason = "exact below 2^52, far above any count here")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "exact below 2^52, far above any count here"
+    )]
     count(value as f64)
 }
 
