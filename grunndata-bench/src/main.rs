@@ -70,6 +70,9 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     postgres: String,
+    /// Records per snapshot batch (one transaction each); default: the engine's.
+    #[arg(long)]
+    batch_size: Option<usize>,
     /// Where results.md and results.json go.
     #[arg(long, default_value = "target/grunndata-bench")]
     out: PathBuf,
@@ -141,6 +144,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         backends: args.backends.clone(),
         steps: args.steps.clone(),
         postgres: args.postgres.clone(),
+        batch_size: args.batch_size,
     };
     let measured = run::run(&settings, work.path().to_owned()).await?;
     let targets = run::targets(&measured, args.scale);

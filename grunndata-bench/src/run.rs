@@ -45,6 +45,8 @@ pub struct Settings {
     pub steps: Vec<Step>,
     /// PostgreSQL admin URL.
     pub postgres: String,
+    /// Records per snapshot batch, when not the engine's default.
+    pub batch_size: Option<usize>,
 }
 
 /// Shared state of a run, handed to every step.
@@ -55,6 +57,8 @@ pub struct Bench {
     pub changes: u64,
     /// Keys per lookup measurement.
     pub lookups: usize,
+    /// Records per snapshot batch, when not the engine's default.
+    pub batch_size: Option<usize>,
     /// Backends measured.
     pub backends: Vec<Backend>,
     /// Fresh databases.
@@ -115,6 +119,7 @@ pub async fn run(settings: &Settings, dir: PathBuf) -> anyhow::Result<Measured> 
         runs: settings.runs.max(1),
         changes: settings.changes,
         lookups: settings.lookups,
+        batch_size: settings.batch_size,
         backends: settings.backends.clone(),
         databases: Databases::new(&dir, &settings.postgres),
         dir,

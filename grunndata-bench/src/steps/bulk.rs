@@ -42,6 +42,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Bulk> {
                 url: database.url.clone(),
                 config: bench.config.clone(),
                 registers: vec![Register::Brreg.as_str().to_owned()],
+                batch_size: bench.batch_size,
             })?;
             let synced = answer.result.register(Register::Brreg)?;
             anyhow::ensure!(

@@ -44,6 +44,7 @@ pub async fn mirror(bench: &Bench) -> anyhow::Result<(Vec<TimeRow>, Vec<Database
                 .iter()
                 .map(|r| r.as_str().to_owned())
                 .collect(),
+            batch_size: bench.batch_size,
         })?;
         let records: Vec<String> = answer
             .result

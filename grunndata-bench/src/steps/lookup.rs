@@ -63,11 +63,6 @@ pub fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow>> {
         .collect())
 }
 
-/// One thread's latencies.
-struct Timed {
-    nanos: Vec<u64>,
-}
-
 /// Something that looks up one key, with per-thread state (a connection, a cache handle).
 trait Lookup: Send + 'static {
     fn lookup(&mut self, key: HprNumber) -> impl Future<Output = anyhow::Result<()>> + Send;
@@ -107,7 +102,8 @@ impl Lookup for MokaGet {
     }
 }
 
-/// Runs one `Lookup` per thread over its share of `keys`, `rounds` times; returns the row.
+/// Runs one `Lookup` per thread over its share of `keys`, `rounds` times; returns every
+/// latency and the throughput of all threads together.
 async fn measure<L: Lookup>(
     subject: &str,
     workers: Vec<L>,
@@ -123,22 +119,20 @@ async fn measure<L: Lookup>(
         tasks.push(tokio::spawn(async move {
             let mine =
                 &keys[(index * share).min(keys.len())..((index + 1) * share).min(keys.len())];
-            let mut timed = Timed {
-                nanos: Vec::with_capacity(mine.len() * rounds),
-            };
+            let mut nanos = Vec::with_capacity(mine.len() * rounds);
             for _ in 0..rounds {
                 for &key in mine {
                     let at = Instant::now();
                     worker.lookup(key).await?;
-                    timed.nanos.push(nanos_since(at));
+                    nanos.push(nanos_since(at));
                 }
             }
-            anyhow::Ok(timed)
+            anyhow::Ok(nanos)
         }));
     }
     let mut nanos = Vec::new();
     for task in tasks {
-        nanos.extend(task.await.context(subject.to_owned())??.nanos);
+        nanos.extend(task.await.context(subject.to_owned())??);
     }
     let wall = started.elapsed().as_secs_f64();
     #[allow(clippy::cast_precision_loss, reason = "a rate for people")]

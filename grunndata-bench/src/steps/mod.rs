@@ -24,6 +24,8 @@ pub enum Request {
         config: PathBuf,
         /// Registers by name.
         registers: Vec<String>,
+        /// Records per snapshot batch; `None` is the engine's default.
+        batch_size: Option<usize>,
     },
     /// Apply `changes` content changes to Brreg records, in pages of 1000 with cursors, to
     /// the store directly.
@@ -60,7 +62,8 @@ pub async fn serve(request: Request) -> anyhow::Result<()> {
             url,
             config,
             registers,
-        } => crate::child::answer(sync::run(&url, &config, &registers).await?),
+            batch_size,
+        } => crate::child::answer(sync::run(&url, &config, &registers, batch_size).await?),
         Request::StoreChanges {
             url,
             changes,

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use grunndata_sync::config::Config;
-use grunndata_sync::engine::{Engine, Request, Sources, SyncMode};
+use grunndata_sync::engine::{Engine, Request, Sources, SyncMode, SyncOptions};
 use grunndata_sync::store::{Register, Store};
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +47,12 @@ impl Synced {
 }
 
 /// Syncs `registers` of the mirror at `url`.
-pub async fn run(url: &str, config: &Path, registers: &[String]) -> anyhow::Result<Synced> {
+pub async fn run(
+    url: &str,
+    config: &Path,
+    registers: &[String],
+    batch_size: Option<usize>,
+) -> anyhow::Result<Synced> {
     let registers = registers
         .iter()
         .map(|name| name.parse::<Register>())
@@ -56,7 +61,12 @@ pub async fn run(url: &str, config: &Path, registers: &[String]) -> anyhow::Resu
     let config = Config::from_file(config)?;
     let sources = Sources::from_config(&config, &registers)?;
     let started = Instant::now();
+    let mut options = SyncOptions::default();
+    if let Some(batch_size) = batch_size {
+        options.batch_size = batch_size;
+    }
     let report = Engine::new(store.clone(), sources)
+        .options(options)
         .run(&registers, &Request::Sync)
         .await;
     let seconds = started.elapsed().as_secs_f64();

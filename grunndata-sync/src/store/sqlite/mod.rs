@@ -86,7 +86,10 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
         .clone()
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        .pragma("temp_store", "MEMORY")
+        // Temporary B-trees (the sort of an index build after a bulk load) spill to files, not
+        // memory: in memory they grow with the register, and a national Brreg index build
+        // alone took the process past its 256 MiB budget.
+        .pragma("temp_store", "FILE")
         .pragma("cache_size", "-65536");
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
