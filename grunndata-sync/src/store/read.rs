@@ -29,7 +29,10 @@ pub struct RegisterCounts {
     pub quarantined: i64,
 }
 
-fn decode<R: MirrorRecord>(json: &str, context: &dyn Fn() -> String) -> Result<R, StoreError> {
+fn decode<R: MirrorRecord>(
+    json: &str,
+    context: &(dyn Fn() -> String + Sync),
+) -> Result<R, StoreError> {
     serde_json::from_str(json).map_err(|source| StoreError::Decode {
         register: R::REGISTER,
         context: context(),
@@ -49,7 +52,7 @@ fn digest_of(bytes: Option<&[u8]>, table: &'static str) -> Result<RecordDigest, 
 fn stored<R: MirrorRecord>(
     mut row: Row,
     spec: &TableSpec,
-    context: &dyn Fn() -> String,
+    context: &(dyn Fn() -> String + Sync),
 ) -> Result<Stored<R>, StoreError> {
     let json = row.text(0).unwrap_or_default();
     Ok(Stored {
@@ -65,7 +68,7 @@ pub(crate) async fn select<C: Exec, R: MirrorRecord>(
     conn: &mut C,
     condition: &str,
     args: &[Value],
-    context: &dyn Fn() -> String,
+    context: &(dyn Fn() -> String + Sync),
 ) -> Result<Vec<Stored<R>>, StoreError> {
     let spec = <R as sealed::Columns>::spec();
     let sql = format!(
@@ -99,7 +102,7 @@ pub(crate) async fn by_column<C: Exec, R: MirrorRecord>(
     conn: &mut C,
     column: &'static str,
     value: Value,
-    context: &dyn Fn() -> String,
+    context: &(dyn Fn() -> String + Sync),
 ) -> Result<Vec<Stored<R>>, StoreError> {
     select::<C, R>(conn, &format!("{column} = $1"), &[value], context).await
 }
@@ -192,7 +195,7 @@ const HISTORY_KINDS: [Kind; 5] = [
 fn historic<R: MirrorRecord>(
     mut row: Row,
     spec: &TableSpec,
-    context: &dyn Fn() -> String,
+    context: &(dyn Fn() -> String + Sync),
 ) -> Result<Version<R>, StoreError> {
     Ok(Version {
         record: decode(&row.text(0).unwrap_or_default(), context)?,
