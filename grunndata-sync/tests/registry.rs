@@ -46,6 +46,7 @@ async fn story(kind: Kind) {
     as_of_across_a_change(&store).await;
     same_process_invalidation(&store).await;
     other_process_invalidation(&db, &store).await;
+    concurrent_lookups_see_commits(&store).await;
     store.close().await;
 }
 
@@ -681,4 +682,68 @@ async fn other_process_invalidation(db: &TestDb, store: &Store) {
         "within the bound the cached answer stands: the version is not read again yet"
     );
     other.close().await;
+}
+
+/// Lookups on two threads against one registry, hitting the cache while the same process
+/// commits: a lookup that starts after `Store::apply` returned never answers from before
+/// that commit, on either thread.
+async fn concurrent_lookups_see_commits(store: &Store) {
+    const COMMITS: u64 = 20;
+    let registry = Registry::from_store(
+        store.clone(),
+        RegistryOptions {
+            // Only commit notices can invalidate here: the hit path alone is under test.
+            max_staleness: Duration::from_hours(1),
+            ..RegistryOptions::default()
+        },
+    );
+    let generation =
+        |found: Option<std::sync::Arc<grunndata_sync::registry::Found<HealthPersonnel>>>| {
+            found
+                .and_then(|f| f.record.name.family.clone())
+                .and_then(|family| family.strip_prefix("Generasjon ")?.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+    let committed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let registry = registry.clone();
+            let committed = std::sync::Arc::clone(&committed);
+            tokio::spawn(async move {
+                let mut lookups = 0_u64;
+                loop {
+                    let before = committed.load(std::sync::atomic::Ordering::Acquire);
+                    let found = registry
+                        .personnel(kari())
+                        .await
+                        .unwrap_or_else(|e| panic!("personnel: {e}"));
+                    let seen = generation(found);
+                    assert!(
+                        seen >= before,
+                        "a lookup started after commit {before} answered from commit {seen}"
+                    );
+                    lookups += 1;
+                    if before == COMMITS {
+                        return lookups;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for index in 1..=COMMITS {
+        let t = applied() + Days::days(400) + Days::hours(i64::try_from(index).unwrap_or(0));
+        let mut changed = kari_record();
+        changed.name.family = Some(format!("Generasjon {index}"));
+        store
+            .apply(Batch::new(t).upsert(changed, Some(t), t))
+            .await
+            .unwrap_or_else(|e| panic!("apply: {e}"));
+        committed.store(index, std::sync::atomic::Ordering::Release);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for reader in readers {
+        let lookups = reader.await.unwrap_or_else(|e| panic!("reader: {e}"));
+        assert!(lookups > 0);
+    }
 }

@@ -4,16 +4,17 @@
 //! answer nobody invalidates is re-read eventually. Freshness is not moka's job: see
 //! [`freshness`](super::freshness) for why a stale entry can never be served.
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use super::Found;
 use super::freshness::{Freshness, Stamp};
 use super::options::RegistryOptions;
 use crate::core::id::{HerId, HprNumber, NationalId, OrgNumber};
+use crate::core::model::{CommunicationParty, HealthPersonnel, Organisation, Person};
 use crate::store::{Register, Store, StoreError};
 
 /// What an answer is about; with the as-of day, the cache key.
@@ -84,23 +85,104 @@ impl fmt::Display for Subject {
     }
 }
 
+/// The cache key: what an answer is about, and the day it answers as of.
+///
+/// Hashed with foldhash (its `quality` variant: the key is an enum of several fields, and a
+/// poorly mixed hash costs extra probes, each a cache miss) rather than SipHash. foldhash is
+/// seeded at random, so keys a caller chooses cannot be made to collide on purpose.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
+pub(crate) struct Key {
     subject: Subject,
     as_of: Option<NaiveDate>,
 }
 
-/// A cached answer with the stamp it was read under. The value is type-erased so one cache
-/// holds every kind of answer; each kind is cloned out as cheap `Arc`s.
+impl Key {
+    /// The key of the answer about `subject` as of `as_of` (`None`: current records).
+    pub(crate) fn new(subject: Subject, as_of: Option<NaiveDate>) -> Self {
+        Self { subject, as_of }
+    }
+}
+
+/// A cached answer, one variant per kind of answer. A closed enum rather than
+/// `Arc<dyn Any>`: moka clones the value out on every hit, and this way that clone is the one
+/// `Arc` the caller gets, with no second reference count to bump and drop and no downcast.
+#[derive(Clone)]
+pub(crate) enum Answer {
+    /// One HPR record or none.
+    Personnel(Option<Arc<Found<HealthPersonnel>>>),
+    /// HPR records matching a query.
+    PersonnelList(Arc<[Arc<Found<HealthPersonnel>>]>),
+    /// One tracked person or none.
+    Person(Option<Arc<Found<Person>>>),
+    /// Tracked persons matching a query.
+    PersonList(Arc<[Arc<Found<Person>>]>),
+    /// One Brreg unit or none.
+    Organisation(Option<Arc<Found<Organisation>>>),
+    /// Brreg units matching a query.
+    OrganisationList(Arc<[Arc<Found<Organisation>>]>),
+    /// One AR party or none.
+    Party(Option<Arc<Found<CommunicationParty>>>),
+    /// AR parties matching a query.
+    PartyList(Arc<[Arc<Found<CommunicationParty>>]>),
+}
+
+/// A value the cache can hold: converts into and back out of an [`Answer`].
+pub(crate) trait Cached: Sized {
+    /// Wraps the value.
+    fn into_answer(self) -> Answer;
+    /// Unwraps an answer of this kind; `None` for another kind (only if two lookups used
+    /// one subject for different kinds, which would be a bug: then it is a miss).
+    fn from_answer(answer: Answer) -> Option<Self>;
+}
+
+macro_rules! cached {
+    ($record:ty, $one:ident, $list:ident) => {
+        impl Cached for Option<Arc<Found<$record>>> {
+            fn into_answer(self) -> Answer {
+                Answer::$one(self)
+            }
+            fn from_answer(answer: Answer) -> Option<Self> {
+                match answer {
+                    Answer::$one(found) => Some(found),
+                    _ => None,
+                }
+            }
+        }
+
+        impl Cached for Arc<[Arc<Found<$record>>]> {
+            fn into_answer(self) -> Answer {
+                Answer::$list(self)
+            }
+            fn from_answer(answer: Answer) -> Option<Self> {
+                match answer {
+                    Answer::$list(found) => Some(found),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+cached!(HealthPersonnel, Personnel, PersonnelList);
+cached!(Person, Person, PersonList);
+cached!(Organisation, Organisation, OrganisationList);
+cached!(CommunicationParty, Party, PartyList);
+
+/// A cached answer with the stamp it was read under.
 #[derive(Clone)]
 struct Entry {
     stamp: Stamp,
-    value: Arc<dyn Any + Send + Sync>,
+    answer: Answer,
 }
 
 /// The cache of one registry.
+///
+/// A lookup first asks [`hit`](Self::hit), which is synchronous and does no I/O; only when
+/// that gives nothing does it build the (boxed) future of [`load`](Self::load). So a hit never
+/// builds, moves or polls the database read's future, and takes no lock: moka's sharded map,
+/// a few atomic loads of epochs and counters, and one clock read.
 pub(crate) struct LookupCache {
-    entries: moka::future::Cache<Key, Entry>,
+    entries: moka::sync::Cache<Key, Entry, foldhash::quality::RandomState>,
     freshness: Freshness,
 }
 
@@ -116,67 +198,80 @@ impl LookupCache {
     /// An empty cache over `store`, subscribed to its commit notices from now on.
     pub(crate) fn new(store: &Store, options: &RegistryOptions) -> Self {
         Self {
-            entries: moka::future::Cache::builder()
+            entries: moka::sync::Cache::builder()
                 .max_capacity(options.cache_capacity)
                 .time_to_live(options.cache_ttl)
-                .build(),
+                .build_with_hasher(foldhash::quality::RandomState::default()),
             freshness: Freshness::new(store, options.max_staleness),
         }
     }
 
-    /// Brings the epochs of `register` up to date: commit notices of this process, and the
-    /// register version when the staleness bound has passed. Call before every lookup.
-    pub(crate) async fn refresh(
-        &self,
-        store: &Store,
-        register: Register,
-    ) -> Result<(), StoreError> {
+    /// Applies this process's commit notices, dropping everything if some were lost.
+    fn drain(&self, store: &Store) {
         if self.freshness.drain(store) {
             // Notices were lost: everything is stale already; free the memory too.
             self.entries.invalidate_all();
         }
-        self.freshness.ensure_fresh(store, register).await
     }
 
-    /// The cached answer about `subject` as of `as_of`, or `load`'s, which is then cached.
+    /// The cached answer about `key` if one may be served now without any I/O: commit notices
+    /// of this process are applied first, and nothing is served while the register's version
+    /// is due to be read (then [`load`](Self::load) reads it).
+    pub(crate) fn hit<T: Cached>(&self, store: &Store, key: &Key) -> Option<T> {
+        self.drain(store);
+        if self.freshness.is_due(key.subject.register()) {
+            return None;
+        }
+        self.current(key)
+    }
+
+    /// The cached answer about `key` if its stamp is still current.
+    fn current<T: Cached>(&self, key: &Key) -> Option<T> {
+        let entry = self.entries.get(key)?;
+        if !self.freshness.is_current(&entry.stamp) {
+            return None;
+        }
+        T::from_answer(entry.answer)
+    }
+
+    /// The answer about `key` after a [`hit`](Self::hit) gave none: reads the register
+    /// version if due, then serves the cached answer if that left it current, else `load`'s,
+    /// which is then cached.
     ///
     /// The stamp is taken before `load` runs, so a commit during the read leaves an entry
     /// that is already stale rather than one that hides the commit.
-    pub(crate) async fn get_or_load<T, F, Fut>(
+    pub(crate) async fn load<T, F, Fut>(
         &self,
-        subject: Subject,
-        as_of: Option<NaiveDate>,
+        store: &Store,
+        key: Key,
         load: F,
     ) -> Result<T, StoreError>
     where
-        T: Clone + Send + Sync + 'static,
+        T: Cached + Clone,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, StoreError>>,
     {
-        let key = Key { subject, as_of };
-        if let Some(entry) = self.entries.get(&key).await
-            && self.freshness.is_current(&entry.stamp)
-            && let Some(value) = entry.value.downcast_ref::<T>()
-        {
-            return Ok(value.clone());
-        }
         let register = key.subject.register();
+        self.drain(store);
+        // After a version read that found nothing new, the entry `hit` declined may be
+        // current after all; without a read, `hit` has already looked.
+        if self.freshness.ensure_fresh(store, register).await?
+            && let Some(value) = self.current(&key)
+        {
+            return Ok(value);
+        }
         let stamp = match key.subject.record_key() {
             Some(record_key) => self.freshness.stamp_key(register, &record_key),
             None => self.freshness.stamp_membership(register),
         };
-        // Boxed: the database read's future is kilobytes, and inline it would make every
-        // lookup's future — hits included — that large to build and move.
-        let value = Box::pin(load()).await?;
-        self.entries
-            .insert(
-                key,
-                Entry {
-                    stamp,
-                    value: Arc::new(value.clone()),
-                },
-            )
-            .await;
+        let value = load().await?;
+        self.entries.insert(
+            key,
+            Entry {
+                stamp,
+                answer: value.clone().into_answer(),
+            },
+        );
         Ok(value)
     }
 

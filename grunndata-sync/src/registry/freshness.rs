@@ -3,7 +3,10 @@
 //! A cache entry carries a [`Stamp`]: the epochs of what it was read from, taken *before* the
 //! database read. It is served only while those epochs are unchanged; every commit that may
 //! have touched it bumps one of them, so a commit racing the read at worst costs a miss, never
-//! a stale answer. Nothing is removed eagerly: the check is two atomic loads on a hit.
+//! a stale answer. Nothing is removed eagerly: the check is two atomic loads on a hit, after
+//! one clock read against the register's next version-read deadline. The clock is read on
+//! every hit on purpose: a ticker thread setting a "due" flag would be cheaper, but a late
+//! tick would let an answer outlive the documented bound.
 //!
 //! Per register there are three kinds of epoch:
 //! - `all`: bumped when anything in the register may have changed (a commit notice without
@@ -36,8 +39,8 @@ const SLOTS: usize = 1024;
 /// `known_version` before the first read: differs from every real version.
 const UNKNOWN: i64 = i64::MIN;
 
-/// `checked_at` before the first version read: always due.
-const NEVER: u64 = u64::MAX;
+/// `due_at` before the first version read: due at once.
+const AT_ONCE: u64 = 0;
 
 /// The epochs an answer was read under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +65,10 @@ struct Epochs {
     slots: Box<[AtomicU64]>,
     /// The register version the cache is known to reflect.
     known_version: AtomicI64,
-    /// When the version was last read, as nanoseconds since `Freshness::base` (or `NEVER`).
-    checked_at: AtomicU64,
+    /// When the version is next due to be read, as nanoseconds since `Freshness::base`: the
+    /// start of the last read plus the staleness bound. Kept as the deadline rather than the
+    /// time of the read so that a hit compares one clock read with one load.
+    due_at: AtomicU64,
     /// One version read at a time; the others wait for its answer instead of repeating it.
     poll: tokio::sync::Mutex<()>,
 }
@@ -75,7 +80,7 @@ impl Epochs {
             membership: AtomicU64::new(0),
             slots: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
             known_version: AtomicI64::new(UNKNOWN),
-            checked_at: AtomicU64::new(NEVER),
+            due_at: AtomicU64::new(AT_ONCE),
             poll: tokio::sync::Mutex::new(()),
         }
     }
@@ -95,7 +100,8 @@ pub(crate) struct Freshness {
     /// `Store::commits_notified` when the receiver was last emptied.
     drained: AtomicU64,
     base: Instant,
-    max_staleness: Duration,
+    /// The staleness bound in nanoseconds (saturated).
+    max_staleness: u64,
 }
 
 /// A deterministic hash (fixed keys), so a key's slot is the same for stamp and notice.
@@ -127,7 +133,7 @@ impl Freshness {
             notices: Mutex::new(store.subscribe_commits()),
             drained,
             base: Instant::now(),
-            max_staleness,
+            max_staleness: u64::try_from(max_staleness.as_nanos()).unwrap_or(u64::MAX),
         }
     }
 
@@ -226,32 +232,35 @@ impl Freshness {
         );
     }
 
+    /// Nanoseconds since `base` (saturated: 584 years).
     fn now(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(NEVER - 1)
+        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
-    fn is_due(&self, epochs: &Epochs) -> bool {
-        let checked_at = epochs.checked_at.load(Ordering::Acquire);
-        checked_at == NEVER
-            || Duration::from_nanos(self.now().saturating_sub(checked_at)) >= self.max_staleness
+    /// Whether `register`'s version is due to be read: the last read started at least the
+    /// staleness bound ago (or there was none). While it is, no cached answer of the register
+    /// may be served before [`ensure_fresh`](Self::ensure_fresh) has run.
+    pub(crate) fn is_due(&self, register: Register) -> bool {
+        self.now() >= self.epochs(register).due_at.load(Ordering::Acquire)
     }
 
     /// Reads `register`'s version if the last read is older than the staleness bound, and
     /// treats a moved version as "anything in the register changed". After this returns,
-    /// every commit older than the bound is reflected in the epochs.
+    /// every commit older than the bound is reflected in the epochs. Returns whether the
+    /// version was read (here or by a lookup this one waited for).
     pub(crate) async fn ensure_fresh(
         &self,
         store: &Store,
         register: Register,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let epochs = self.epochs(register);
-        if !self.is_due(epochs) {
-            return Ok(());
+        if !self.is_due(register) {
+            return Ok(false);
         }
         let _polling = epochs.poll.lock().await;
-        if !self.is_due(epochs) {
+        if !self.is_due(register) {
             // Another lookup read it while we waited.
-            return Ok(());
+            return Ok(true);
         }
         let started = self.now();
         // Boxed so that the (rarely taken) read does not bloat every lookup's future.
@@ -259,8 +268,11 @@ impl Freshness {
         if epochs.known_version.swap(version, Ordering::AcqRel) != version {
             epochs.bump_all();
         }
-        epochs.checked_at.store(started, Ordering::Release);
-        Ok(())
+        epochs.due_at.store(
+            started.saturating_add(self.max_staleness),
+            Ordering::Release,
+        );
+        Ok(true)
     }
 }
 

@@ -79,7 +79,7 @@ pub use search::SearchHit;
 use crate::core::id::ReshId;
 use crate::core::model::CommunicationParty;
 use crate::store::{MirrorRecord, Register, Store, StoreError, StoreOptions, Stored};
-use cache::{LookupCache, Subject};
+use cache::{Cached, Key, LookupCache, Subject};
 
 /// Lookups in a grunndata mirror, cached. Cheap to clone; clones share the cache.
 ///
@@ -218,17 +218,41 @@ impl Registry {
     // ----- shared by the lookups --------------------------------------------------------
 
     /// The record of `R` with `key`, current or as of this view's day, through the cache.
-    async fn record<R: MirrorRecord>(
+    ///
+    /// A hit is answered synchronously; only a miss (or a due version read) builds the
+    /// boxed future that reads the mirror, so a hit never builds or moves that future.
+    async fn record<R>(
         &self,
         subject: Subject,
         key: &R::Key,
-    ) -> Result<Option<Arc<Found<R>>>, StoreError> {
+    ) -> Result<Option<Arc<Found<R>>>, StoreError>
+    where
+        R: MirrorRecord,
+        Option<Arc<Found<R>>>: Cached,
+    {
         let inner = &*self.inner;
-        inner.cache.refresh(&inner.store, R::REGISTER).await?;
+        let cache_key = Key::new(subject, self.as_of);
+        if let Some(found) = inner.cache.hit(&inner.store, &cache_key) {
+            return Ok(found);
+        }
+        Box::pin(self.load_record::<R>(cache_key, key)).await
+    }
+
+    /// The miss path of [`record`](Self::record).
+    async fn load_record<R>(
+        &self,
+        cache_key: Key,
+        key: &R::Key,
+    ) -> Result<Option<Arc<Found<R>>>, StoreError>
+    where
+        R: MirrorRecord,
+        Option<Arc<Found<R>>>: Cached,
+    {
+        let inner = &*self.inner;
         let as_of = self.as_of;
         inner
             .cache
-            .get_or_load(subject, as_of, || async move {
+            .load(&inner.store, cache_key, || async move {
                 let found = match as_of {
                     None => inner.store.get::<R>(key).await?.map(Found::from),
                     Some(day) => inner
@@ -243,7 +267,8 @@ impl Registry {
     }
 
     /// The records of `R` matching a secondary index, through the cache. Lists are read
-    /// from the current index whatever the view's day.
+    /// from the current index whatever the view's day. Hits are answered synchronously, as
+    /// in [`record`](Self::record).
     async fn matching<R, F, Fut>(
         &self,
         subject: Subject,
@@ -251,15 +276,35 @@ impl Registry {
     ) -> Result<Arc<[Arc<Found<R>>]>, StoreError>
     where
         R: MirrorRecord,
+        Arc<[Arc<Found<R>>]>: Cached,
         F: FnOnce(Store) -> Fut,
         Fut: Future<Output = Result<Vec<Stored<R>>, StoreError>>,
     {
         let inner = &*self.inner;
-        inner.cache.refresh(&inner.store, R::REGISTER).await?;
+        let cache_key = Key::new(subject, None);
+        if let Some(found) = inner.cache.hit(&inner.store, &cache_key) {
+            return Ok(found);
+        }
+        Box::pin(self.load_matching(cache_key, load)).await
+    }
+
+    /// The miss path of [`matching`](Self::matching).
+    async fn load_matching<R, F, Fut>(
+        &self,
+        cache_key: Key,
+        load: F,
+    ) -> Result<Arc<[Arc<Found<R>>]>, StoreError>
+    where
+        R: MirrorRecord,
+        Arc<[Arc<Found<R>>]>: Cached,
+        F: FnOnce(Store) -> Fut,
+        Fut: Future<Output = Result<Vec<Stored<R>>, StoreError>>,
+    {
+        let inner = &*self.inner;
         let store = inner.store.clone();
         inner
             .cache
-            .get_or_load(subject, None, || async move {
+            .load(&inner.store, cache_key, || async move {
                 let found: Arc<[Arc<Found<R>>]> = load(store)
                     .await?
                     .into_iter()
