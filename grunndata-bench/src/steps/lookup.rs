@@ -39,7 +39,7 @@ pub mod names {
     /// Registry, every key once on a fresh cache.
     pub const UNCACHED: &str = "Registry::personnel uncached";
     /// The cached anchor.
-    pub const MOKA: &str = "raw moka get (moka::future)";
+    pub const MOKA: &str = "raw moka get (moka::sync)";
     /// Registry, keys already cached.
     pub const CACHED: &str = "Registry::personnel cached";
 }
@@ -91,13 +91,14 @@ impl Lookup for Personnel {
     }
 }
 
-type MokaCache = moka::future::Cache<HprNumber, Arc<Found<HealthPersonnel>>>;
+/// The same kind of cache the `Registry` keeps (`moka::sync`), holding the same answers.
+type MokaCache = moka::sync::Cache<HprNumber, Arc<Found<HealthPersonnel>>>;
 
 struct MokaGet(MokaCache);
 
 impl Lookup for MokaGet {
     async fn lookup(&mut self, key: HprNumber) -> anyhow::Result<()> {
-        anyhow::ensure!(self.0.get(&key).await.is_some(), "moka has no HPR {key}");
+        anyhow::ensure!(self.0.get(&key).is_some(), "moka has no HPR {key}");
         Ok(())
     }
 }
@@ -216,12 +217,12 @@ pub async fn run(url: &str, lookups: usize, runs: usize) -> anyhow::Result<Vec<L
             let workers = (0..threads).map(|_| Personnel(registry.clone())).collect();
             uncached.add(measure(names::UNCACHED, workers, &keys, 1).await?);
 
-            let cache: MokaCache = moka::future::Cache::builder()
+            let cache: MokaCache = moka::sync::Cache::builder()
                 .max_capacity(keys.len() as u64 * 2)
                 .build();
             for &key in keys.iter() {
                 let found = registry.personnel(key).await?.context("cached lookup")?;
-                cache.insert(key, found).await;
+                cache.insert(key, found);
             }
             let workers = (0..threads).map(|_| MokaGet(cache.clone())).collect();
             moka.add(measure(names::MOKA, workers, &keys, CACHED_ROUNDS).await?);
