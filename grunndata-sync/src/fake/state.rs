@@ -5,7 +5,7 @@
 //! Persontjenesten `PersonPopulated`) whose id is its index + 1, so base events cost no memory;
 //! admin changes append real events after them. Only overrides and admin events are held.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -152,6 +152,9 @@ pub(crate) struct State {
     pub(crate) produced_at: DateTime<Utc>,
     pub(crate) hpr_export_path: String,
     pub(crate) faults: Mutex<Faults>,
+    /// Requests served per route (`GET /brreg/enhetsregisteret/api/enheter/{orgnr}`), faulted
+    /// or not, for tests that count what a client asked.
+    requests: Mutex<BTreeMap<String, u64>>,
     /// Becomes true when the server shuts down (ends stalls early).
     pub(crate) shutdown: watch::Receiver<bool>,
     overlay: RwLock<Overlay>,
@@ -169,6 +172,7 @@ impl State {
             produced_at,
             hpr_export_path,
             faults: Mutex::new(Faults::default()),
+            requests: Mutex::new(BTreeMap::new()),
             shutdown,
             overlay: RwLock::new(Overlay::default()),
         }
@@ -182,6 +186,24 @@ impl State {
     /// Changes the overlay.
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Overlay> {
         self.overlay.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts one request to `route`.
+    pub(crate) fn count_request(&self, route: String) {
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(route)
+            .or_insert(0) += 1;
+    }
+
+    /// Requests served so far, per route.
+    pub(crate) fn requests(&self) -> BTreeMap<String, u64> {
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The fault injector.
