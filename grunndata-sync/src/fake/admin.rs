@@ -5,7 +5,9 @@
 //! - `DELETE /_admin/{register}/records/{id}` deletes one.
 //! - `PUT /_admin/faults` sets fault injection (see `faults`), `GET` reads it back with how often
 //!   each fault fired, `DELETE` clears it.
-//! - `GET /_admin/status` gives base counts, feed heads and the production time.
+//! - `GET /_admin/status` gives base counts, feed heads, the production time and how many
+//!   requests each upstream route has served (`"requests": {"GET /ar/api/v1/event": 3, …}`,
+//!   faulted ones included).
 //!
 //! Every change emits what the real upstream would:
 //! - Brreg: an oppdatering with the next `oppdateringsid`: `Ny` for a new unit, `Endring` for a
@@ -528,6 +530,7 @@ async fn status(State(state): State<Arc<AppState>>) -> Response {
             "preg": state.preg_head(&overlay),
             "hprChanges": overlay.hpr.changes.len(),
         },
+        "requests": state.requests(),
     });
     http::json(StatusCode::OK, &body)
 }

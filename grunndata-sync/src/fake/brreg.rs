@@ -16,8 +16,10 @@
 //!   lower bound (`oppdateringsid`, or the first id at `dato`, default 1) is below the floor gets
 //!   400 with a Spring error body whose message says the history has expired. The real behaviour
 //!   is unknown; a 400 is at least visible to the client, where an empty page would not be.
-//! - Search (`GET /enheter?organisasjonsnummer=a,b`) returns live units only; other search
-//!   parameters are ignored; without `organisasjonsnummer` it lists all live units.
+//! - Search (`GET /enheter?organisasjonsnummer=a,b`) returns live units only, in the order
+//!   asked, paged by `page` and `size` like any search (default size 20), with no `_embedded`
+//!   when nothing matched; other search parameters are ignored; without `organisasjonsnummer`
+//!   it lists all live units. The fault `malformed_record` breaks the first unit of a page.
 //! - A malformed 9-digit-or-not organisasjonsnummer in a path gives 400; unknown gives 404.
 
 use std::sync::Arc;
@@ -412,10 +414,15 @@ async fn search(
             .collect();
         (items, total)
     };
-    let items: Vec<Value> = items
+    let mut items: Vec<Value> = items
         .into_iter()
         .map(|r| with_links(r, unit, &origin))
         .collect();
+    if let Some(record) = items.first_mut()
+        && state.faults().fire(Fault::MalformedRecord, &path)
+    {
+        break_record(record);
+    }
     let links = page_links(&format!("{origin}{path}"), &query, page, size, total);
     http::json(
         StatusCode::OK,

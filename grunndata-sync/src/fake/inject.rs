@@ -1,5 +1,6 @@
 //! The middleware that applies HTTP-level faults (status codes, 429, stalls, cut bodies) to the
 //! upstream routes. It wraps the router that holds all four prefixes, so it sees full paths.
+//! It also counts every request per route (`GET /_admin/status` shows the counts).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,21 @@ use super::faults::Fault;
 use super::http;
 use super::state::State as AppState;
 
+/// The route of `path` for counting: identifier segments (six characters or more with a digit,
+/// such as an organisation number, HER-id or person id) become `{id}`.
+fn route(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.len() >= 6 && segment.bytes().any(|byte| byte.is_ascii_digit()) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Applies stall, 429, 503, 500 and body truncation, in that order. A fault that answers the
 /// request (429, 503, 500) stops the evaluation, so later rules' counts are not used up.
 pub(crate) async fn inject(
@@ -24,6 +40,7 @@ pub(crate) async fn inject(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
+    state.count_request(format!("{} {}", request.method(), route(&path)));
     let stall = {
         let mut faults = state.faults();
         faults

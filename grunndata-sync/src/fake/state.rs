@@ -5,7 +5,7 @@
 //! Persontjenesten `PersonPopulated`) whose id is its index + 1, so base events cost no memory;
 //! admin changes append real events after them. Only overrides and admin events are held.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
@@ -161,6 +161,9 @@ pub(crate) struct State {
     /// is until the data changes, as a file server serves Brreg's nightly file, so repeated
     /// downloads (benchmarks, many clients) do not regenerate and recompress it.
     bulk_files: Mutex<HashMap<Unit, KeptFile>>,
+    /// Requests served per route (`GET /brreg/enhetsregisteret/api/enheter/{orgnr}`), faulted
+    /// or not, for tests that count what a client asked.
+    requests: Mutex<BTreeMap<String, u64>>,
     /// Becomes true when the server shuts down (ends stalls early).
     pub(crate) shutdown: watch::Receiver<bool>,
     overlay: RwLock<Overlay>,
@@ -179,6 +182,7 @@ impl State {
             hpr_export_path,
             faults: Mutex::new(Faults::default()),
             bulk_files: Mutex::new(HashMap::new()),
+            requests: Mutex::new(BTreeMap::new()),
             shutdown,
             overlay: RwLock::new(Overlay::default()),
         }
@@ -192,6 +196,24 @@ impl State {
     /// Changes the overlay.
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Overlay> {
         self.overlay.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts one request to `route`.
+    pub(crate) fn count_request(&self, route: String) {
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(route)
+            .or_insert(0) += 1;
+    }
+
+    /// Requests served so far, per route.
+    pub(crate) fn requests(&self) -> BTreeMap<String, u64> {
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The fault injector.

@@ -323,6 +323,9 @@ async fn lookups_and_fetch() {
 
 const FEED: &str = "/brreg/enhetsregisteret/api/oppdateringer";
 const LASTNED: &str = "/brreg/enhetsregisteret/api/enheter/lastned";
+/// Where a feed page's units are refetched first: the search, many units per request (also a
+/// prefix of the single-unit paths, which come after it).
+const SEARCH: &str = "/brreg/enhetsregisteret/api/enheter";
 
 /// One changed main unit past the head, and the cursor before it.
 async fn one_change(admin: &Admin) -> Cursor {
@@ -339,7 +342,7 @@ async fn server_errors_are_retried() {
     let admin = Admin::new(fake.base_url());
     let cursor = one_change(&admin).await;
     admin
-        .faults(json!({ "status_500": next(2, FEED), "status_503": next(1, "/brreg/enhetsregisteret/api/enheter/") }))
+        .faults(json!({ "status_500": next(2, FEED), "status_503": next(1, SEARCH) }))
         .await;
     let page = client(&fake, 100)
         .changes(&cursor)
@@ -529,9 +532,7 @@ async fn a_malformed_record_does_not_stop_the_rest() {
         .upsert("brreg/enheter", json!([unit(NEW_A, "A"), unit(NEW_B, "B")]))
         .await;
     admin
-        .faults(
-            json!({ "malformed_record": next(1, "/brreg/enhetsregisteret/api/enheter/3100000") }),
-        )
+        .faults(json!({ "malformed_record": next(1, SEARCH) }))
         .await;
     let page = client
         .changes(&cursor)
@@ -599,5 +600,142 @@ async fn expired_history_is_cursor_expired() {
         }
         other => panic!("expected CursorExpired, got {other:?}"),
     }
+    fake.shutdown().await;
+}
+
+// --- bulk refetch ---------------------------------------------------------------------------
+
+/// Requests the fake has served on `route`, e.g. `GET /brreg/…/enheter/{id}`.
+fn served(status: &Value, route: &str) -> u64 {
+    status["requests"][route].as_u64().unwrap_or(0)
+}
+
+/// Requests per route between two `status` answers.
+fn cost(before: &Value, after: &Value, route: &str) -> u64 {
+    served(after, route) - served(before, route)
+}
+
+const ENHETER_SEARCH: &str = "GET /brreg/enhetsregisteret/api/enheter";
+const ENHET_SINGLE: &str = "GET /brreg/enhetsregisteret/api/enheter/{id}";
+const UNDERENHETER_SEARCH: &str = "GET /brreg/enhetsregisteret/api/underenheter";
+const UNDERENHET_SINGLE: &str = "GET /brreg/enhetsregisteret/api/underenheter/{id}";
+const ENHETER_FEED: &str = "GET /brreg/enhetsregisteret/api/oppdateringer/enheter";
+
+#[tokio::test]
+async fn a_feed_page_of_many_changes_costs_few_requests() {
+    let fake = start().await;
+    let admin = Admin::new(fake.base_url());
+    let client = client(&fake, 1000);
+    let cursor = at_head(&admin).await;
+    let s = synth();
+    let orgnrs: Vec<String> = (0..250).map(|index| s.enhet_orgnr(index)).collect();
+    let records: Vec<Value> = orgnrs
+        .iter()
+        .map(|orgnr| unit(orgnr, &format!("ENDRET {orgnr}")))
+        .collect();
+    admin.upsert("brreg/enheter", Value::Array(records)).await;
+
+    let before = admin.status().await;
+    let page = client
+        .changes(&cursor)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = admin.status().await;
+
+    let keys: Vec<String> = page.changes.iter().map(|c| c.key().to_string()).collect();
+    assert_eq!(keys, orgnrs, "one change per unit, in feed order");
+    for change in &page.changes {
+        match change {
+            Change::Upsert { record, .. } => assert_eq!(
+                record.name,
+                Some(format!("ENDRET {}", record.org_number)),
+                "the current state"
+            ),
+            other => panic!("expected an upsert, got {other:?}"),
+        }
+    }
+    assert!(page.malformed.is_empty());
+    assert_eq!(cost(&before, &after, ENHETER_FEED), 1);
+    assert_eq!(
+        cost(&before, &after, ENHETER_SEARCH),
+        3,
+        "250 units in searches of at most 100"
+    );
+    assert_eq!(
+        cost(&before, &after, ENHET_SINGLE),
+        0,
+        "every unit was live"
+    );
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn units_search_leaves_out_are_looked_up_singly() {
+    let fake = start().await;
+    let admin = Admin::new(fake.base_url());
+    let client = client(&fake, 100);
+    let cursor = at_head(&admin).await;
+    admin
+        .upsert(
+            "brreg/enheter",
+            json!([
+                unit(NEW_A, "LEVENDE AS"),
+                unit(NEW_B, "SKAL SLETTES AS"),
+                unit(NEW_C, "SKAL FJERNES AS")
+            ]),
+        )
+        .await;
+    admin.delete("brreg/enheter", NEW_B, "").await;
+    admin
+        .delete("brreg/enheter", NEW_C, "?endringstype=Fjernet")
+        .await;
+    let sub_orgnr = synth().underenhet_orgnr(0);
+    admin.delete("brreg/underenheter", &sub_orgnr, "").await;
+
+    let before = admin.status().await;
+    let page = client
+        .changes(&cursor)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = admin.status().await;
+
+    let keys: Vec<String> = page.changes.iter().map(|c| c.key().to_string()).collect();
+    assert_eq!(
+        keys,
+        [NEW_A, NEW_B, NEW_C, sub_orgnr.as_str()],
+        "feed order"
+    );
+    match &page.changes[0] {
+        Change::Upsert { record, .. } => {
+            assert_eq!(record.name.as_deref(), Some("LEVENDE AS"));
+            assert!(!record.is_deleted());
+        }
+        other => panic!("a live unit from search, got {other:?}"),
+    }
+    match &page.changes[1] {
+        Change::Upsert { record, .. } => {
+            assert!(record.is_deleted(), "Sletting → kept with slettedato");
+        }
+        other => panic!("a deleted unit from its single lookup, got {other:?}"),
+    }
+    assert!(
+        matches!(page.changes[2], Change::Purge { .. }),
+        "Fjernet → purge"
+    );
+    match &page.changes[3] {
+        Change::Upsert { record, .. } => {
+            assert_eq!(record.unit, UnitKind::SubUnit);
+            assert!(record.is_deleted());
+        }
+        other => panic!("a deleted sub-unit from its single lookup, got {other:?}"),
+    }
+    assert_eq!(cost(&before, &after, ENHETER_SEARCH), 1);
+    assert_eq!(
+        cost(&before, &after, ENHET_SINGLE),
+        1,
+        "only the deleted unit; the removed one is not fetched at all"
+    );
+    assert_eq!(cost(&before, &after, UNDERENHETER_SEARCH), 1);
+    assert_eq!(cost(&before, &after, UNDERENHET_SINGLE), 1);
     fake.shutdown().await;
 }

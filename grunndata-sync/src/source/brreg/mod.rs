@@ -3,13 +3,13 @@
 //! | operation | endpoints |
 //! |---|---|
 //! | bootstrap | `GET /enheter/lastned`, then `GET /underenheter/lastned` (gzip JSON arrays, streamed) |
-//! | changes | `GET /oppdateringer/enheter`, `GET /oppdateringer/underenheter` (`oppdateringsid` inclusive, separate counters), then `GET /enheter/{orgnr}` / `GET /underenheter/{orgnr}` per changed unit |
+//! | changes | `GET /oppdateringer/enheter`, `GET /oppdateringer/underenheter` (`oppdateringsid` inclusive, separate counters), then `GET /enheter?organisasjonsnummer=a,b,…` / `GET /underenheter?…` per hundred changed units, and `GET /enheter/{orgnr}` / `GET /underenheter/{orgnr}` for each one search does not return |
 //! | fetch | `GET /enheter/{orgnr}`, falling back to `GET /underenheter/{orgnr}` on 404 |
 //!
 //! `endringstype` → [`Change`]: `Ny`, `Endring`, `Ukjent` and `Sletting` refetch the unit
-//! (200 → [`Change::Upsert`]; a deleted unit comes back with `slettedato` and is kept, marked;
-//! 404 → [`Change::Delete`]; 410 → [`Change::Purge`]); `Fjernet` → [`Change::Purge`] without a
-//! fetch.
+//! (found → [`Change::Upsert`]; a deleted unit, which search leaves out, comes back from the
+//! single-unit endpoint with `slettedato` and is kept, marked; 404 → [`Change::Delete`]; 410 →
+//! [`Change::Purge`]); `Fjernet` → [`Change::Purge`] without a fetch.
 //!
 //! Decisions where the API documentation is silent:
 //! - Feed pages are requested with `page=0&size=`[`BrregConfig::page_size`]`&sort=id,ASC` and
@@ -30,6 +30,7 @@ mod bulk;
 mod cursor;
 mod dto;
 mod feed;
+mod search;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -240,7 +241,8 @@ impl BrregClient {
             });
         }
         let mut malformed = reduced.malformed;
-        let resolved = self.resolve(unit, reduced.events).await?;
+        let (resolved, unnamed) = self.resolve(unit, reduced.events).await?;
+        malformed.extend(unnamed);
         let mut changes = Vec::with_capacity(resolved.len());
         for item in resolved {
             match item {
@@ -257,20 +259,96 @@ impl BrregClient {
         })
     }
 
-    /// Turns reduced events into changes, refetching units with bounded concurrency; results
-    /// keep the events' order.
+    /// Looks up to [`search::CHUNK`] units up in one search request
+    /// (`GET /enheter?organisasjonsnummer=a,b,c&size=n`). Search returns live units only: a
+    /// unit missing from the answer is deleted, unknown or removed, and must be looked up singly.
+    async fn search(
+        &self,
+        unit: UnitKind,
+        org_numbers: &[OrgNumber],
+    ) -> Result<search::Answer, SourceError> {
+        let (path, accept) = match unit {
+            UnitKind::MainUnit => ("/enheter", ACCEPT_ENHET),
+            UnitKind::SubUnit => ("/underenheter", ACCEPT_UNDERENHET),
+        };
+        let spec = RequestSpec::get(path)
+            .header(ACCEPT, HeaderValue::from_static(accept))
+            .query("organisasjonsnummer", search::list(org_numbers))
+            .query("size", org_numbers.len().max(1));
+        let fetched = self.http.fetch(&spec).await?;
+        let page: search::SearchPage = self.http.decode(&spec, &fetched.body)?;
+        Ok(page.answer(unit, org_numbers))
+    }
+
+    /// Turns reduced events into changes; results keep the events' order.
+    ///
+    /// The units to refetch are looked up [`search::CHUNK`] at a time through search, chunks
+    /// in parallel up to the configured concurrency; the few that search does not return
+    /// (deleted, unknown, removed) are then looked up singly, as are all of them without
+    /// search. A feed page of a thousand changes thus costs about ten requests, not a thousand.
     async fn resolve(
         &self,
         unit: UnitKind,
         events: Vec<feed::Event>,
-    ) -> Result<Vec<Resolved>, SourceError> {
-        stream::iter(events)
-            .map(|event| self.resolve_one(unit, event))
+    ) -> Result<(Vec<Resolved>, Vec<crate::source::MalformedRecord>), SourceError> {
+        let wanted: Vec<OrgNumber> = events
+            .iter()
+            .filter(|event| event.change != ChangeType::Removed)
+            .map(|event| event.org_number)
+            .collect();
+        let chunks: Vec<Vec<OrgNumber>> = wanted
+            .chunks(search::CHUNK)
+            .map(<[OrgNumber]>::to_vec)
+            .collect();
+        let answers: Vec<(search::Answer, DateTime<Utc>)> = stream::iter(chunks)
+            .map(|chunk| async move {
+                let answer = self.search(unit, &chunk).await?;
+                Ok::<_, SourceError>((answer, Utc::now()))
+            })
             .buffered(self.http.concurrency())
             .try_collect()
-            .await
+            .await?;
+        let mut found: HashMap<OrgNumber, (Parsed<Organisation>, DateTime<Utc>)> =
+            HashMap::with_capacity(wanted.len());
+        let mut unnamed = Vec::new();
+        for (answer, fetched_at) in answers {
+            found.extend(
+                answer
+                    .found
+                    .into_iter()
+                    .map(|(key, parsed)| (key, (parsed, fetched_at))),
+            );
+            unnamed.extend(answer.unnamed);
+        }
+        let steps: Vec<Step> = events
+            .into_iter()
+            .map(|event| {
+                if event.change == ChangeType::Removed {
+                    return Step::Done(Resolved::Change(Change::Purge {
+                        key: event.org_number,
+                        at: event.at,
+                    }));
+                }
+                match found.remove(&event.org_number) {
+                    Some((parsed, fetched_at)) => Step::Done(resolved(&event, parsed, fetched_at)),
+                    None => Step::Lookup(event),
+                }
+            })
+            .collect();
+        let resolved = stream::iter(steps)
+            .map(|step| async move {
+                match step {
+                    Step::Done(resolved) => Ok(resolved),
+                    Step::Lookup(event) => self.resolve_one(unit, event).await,
+                }
+            })
+            .buffered(self.http.concurrency())
+            .try_collect()
+            .await?;
+        Ok((resolved, unnamed))
     }
 
+    /// Resolves one event by looking its unit up singly.
     async fn resolve_one(
         &self,
         unit: UnitKind,
@@ -283,12 +361,7 @@ impl BrregClient {
         let lookup = self.lookup(unit, &key).await?;
         let fetched_at = Utc::now();
         Ok(match lookup {
-            UnitLookup::Found(Parsed::Record(record)) => Resolved::Change(Change::Upsert {
-                record,
-                changed_at: event.at,
-                fetched_at,
-            }),
-            UnitLookup::Found(Parsed::Malformed(record)) => Resolved::Malformed(record),
+            UnitLookup::Found(parsed) => resolved(&event, parsed, fetched_at),
             UnitLookup::NotFound => Resolved::Change(Change::Delete { key, at: event.at }),
             UnitLookup::Removed => Resolved::Change(Change::Purge { key, at: event.at }),
         })
@@ -323,6 +396,29 @@ pub struct FeedPage {
 enum Resolved {
     Change(Change<Organisation>),
     Malformed(crate::source::MalformedRecord),
+}
+
+/// An event resolved by search, or still to be looked up singly.
+#[allow(clippy::large_enum_variant, reason = "transient, one per event")]
+enum Step {
+    Done(Resolved),
+    Lookup(feed::Event),
+}
+
+/// What a fetched unit (found by search or singly) makes of its event.
+fn resolved(
+    event: &feed::Event,
+    parsed: Parsed<Organisation>,
+    fetched_at: DateTime<Utc>,
+) -> Resolved {
+    match parsed {
+        Parsed::Record(record) => Resolved::Change(Change::Upsert {
+            record,
+            changed_at: event.at,
+            fetched_at,
+        }),
+        Parsed::Malformed(record) => Resolved::Malformed(record),
+    }
 }
 
 /// Whether a 400 from a feed says its history is no longer available. Brreg documents no such
