@@ -6,8 +6,6 @@ use std::path::Path;
 
 use grunndata_sync::store::Register;
 
-use super::Request;
-use super::sync::Synced;
 use crate::anchors;
 use crate::databases::{Backend, Database};
 use crate::report::{RateRow, mib};
@@ -38,12 +36,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Bulk> {
         for run in 0..bench.runs {
             let database = bench.databases.create(backend, "bulk").await?;
             bench.progress(&format!("bulk import: {backend} run {}", run + 1));
-            let answer = crate::child::run::<_, Synced>(&Request::Sync {
-                url: database.url.clone(),
-                config: bench.config.clone(),
-                registers: vec![Register::Brreg.as_str().to_owned()],
-                batch_size: bench.batch_size,
-            })?;
+            let answer = super::sync::in_child(bench, &database.url, &[Register::Brreg])?;
             let synced = answer.result.register(Register::Brreg)?;
             anyhow::ensure!(
                 synced.bootstrap,

@@ -12,7 +12,6 @@ use grunndata_sync::synth::produced_at;
 use serde::{Deserialize, Serialize};
 
 use super::Request;
-use super::sync::Synced;
 use crate::databases::Database;
 use crate::report::{TimeRow, mib};
 use crate::run::Bench;
@@ -37,15 +36,7 @@ pub async fn mirror(bench: &Bench) -> anyhow::Result<(Vec<TimeRow>, Vec<Database
             store.track_person(&nin, None).await?;
         }
         store.close().await;
-        let answer = crate::child::run::<_, Synced>(&Request::Sync {
-            url: database.url.clone(),
-            config: bench.config.clone(),
-            registers: Register::ALL
-                .iter()
-                .map(|r| r.as_str().to_owned())
-                .collect(),
-            batch_size: bench.batch_size,
-        })?;
+        let answer = super::sync::in_child(bench, &database.url, &Register::ALL)?;
         let records: Vec<String> = answer
             .result
             .registers

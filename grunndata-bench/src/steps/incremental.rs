@@ -11,7 +11,6 @@ use grunndata_sync::store::{Batch, Register, Store};
 use serde::{Deserialize, Serialize};
 
 use super::Request;
-use super::sync::Synced;
 use crate::databases::Database;
 use crate::report::{RateRow, mib};
 use crate::run::Bench;
@@ -36,12 +35,7 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
                 mirror.backend,
                 round + 1
             ));
-            let answer = crate::child::run::<_, Synced>(&Request::Sync {
-                url: mirror.url.clone(),
-                config: bench.config.clone(),
-                registers: vec![Register::Brreg.as_str().to_owned()],
-                batch_size: bench.batch_size,
-            })?;
+            let answer = super::sync::in_child(bench, &mirror.url, &[Register::Brreg])?;
             let synced = answer.result.register(Register::Brreg)?;
             anyhow::ensure!(
                 !synced.bootstrap,

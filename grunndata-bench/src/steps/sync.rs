@@ -46,7 +46,21 @@ impl Synced {
     }
 }
 
-/// Syncs `registers` of the mirror at `url`.
+/// Parent side: syncs `registers` of the mirror at `url` from the run's fake, in a child.
+pub fn in_child(
+    bench: &crate::run::Bench,
+    url: &str,
+    registers: &[Register],
+) -> anyhow::Result<crate::child::Answer<Synced>> {
+    crate::child::run(&super::Request::Sync {
+        url: url.to_owned(),
+        config: bench.config.clone(),
+        registers: registers.iter().map(|r| r.as_str().to_owned()).collect(),
+        batch_size: bench.batch_size,
+    })
+}
+
+/// Child side: syncs `registers` of the mirror at `url`.
 pub async fn run(
     url: &str,
     config: &Path,
