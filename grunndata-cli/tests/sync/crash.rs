@@ -1,6 +1,8 @@
 //! `kill -9` at random instants, then a restart: the mirror ends exactly where a clean run
 //! does — nothing lost, nothing duplicated — also with upstream changes between the runs.
 
+use std::time::{Duration, Instant};
+
 use grunndata_sync::store::Register;
 use serde_json::json;
 
@@ -9,11 +11,17 @@ use crate::harness::{
     Delays, Upstream, backends, content, has_cursor, run, spawn, stderr, synth, track,
 };
 
-/// Starts `grunndata sync` and kills it with SIGKILL after a random delay; returns whether it
-/// finished on its own first.
-async fn sync_and_kill(upstream: &Upstream, db: &TestDb, delays: &mut Delays, high: u64) -> bool {
+/// Starts `grunndata sync` and kills it with SIGKILL after a random delay shorter than
+/// `clean` (what the same work took a run that was not killed); returns whether it finished
+/// on its own first.
+async fn sync_and_kill(
+    upstream: &Upstream,
+    db: &TestDb,
+    delays: &mut Delays,
+    clean: Duration,
+) -> bool {
     let mut child = spawn(upstream, db, &["sync"]);
-    let delay = delays.next(20, high);
+    let delay = delays.next(10, clean_millis(clean));
     tokio::select! {
         status = child.wait() => {
             let status = status.expect("wait");
@@ -26,6 +34,20 @@ async fn sync_and_kill(upstream: &Upstream, db: &TestDb, delays: &mut Delays, hi
             false
         }
     }
+}
+
+/// The upper bound of the kill delays, in milliseconds: the clean run's duration, so the
+/// kills land inside the work however fast this machine and build run it.
+fn clean_millis(clean: Duration) -> u64 {
+    u64::try_from(clean.as_millis()).unwrap_or(u64::MAX).max(20)
+}
+
+/// Runs `grunndata sync` to the end on `db` and returns how long it took.
+async fn timed_sync(upstream: &Upstream, db: &TestDb) -> Duration {
+    let started = Instant::now();
+    let output = run(upstream, db, &["sync"]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    started.elapsed()
 }
 
 /// Makes a few hundred upstream changes (Brreg renames, AR and Persontjenesten updates), so
@@ -73,42 +95,44 @@ async fn sigkill_at_random_instants_converges_to_a_clean_run() {
     }
     let mut delays = Delays::new(20_261_125);
 
-    // Phase 1: the first sync (bootstraps and feed replay), killed again and again.
+    // Phase 1: the first sync (bootstraps and feed replay), killed again and again. The
+    // reference's clean bootstrap, of the same upstream, says how long that work takes.
+    let bootstrap = timed_sync(&upstream, &reference).await;
+    eprintln!("a clean bootstrap took {bootstrap:?}");
+    let clean = content(&reference.url).await;
     let mut kills = 0;
     for db in &victims {
         for _ in 0..6 {
-            if !sync_and_kill(&upstream, db, &mut delays, 2500).await {
+            if !sync_and_kill(&upstream, db, &mut delays, bootstrap).await {
                 kills += 1;
             }
         }
         let output = run(&upstream, db, &["sync"]).await;
         assert!(output.status.success(), "{}", stderr(&output));
         assert!(has_cursor(&db.url, Register::Brreg).await);
-    }
-    let output = run(&upstream, &reference, &["sync"]).await;
-    assert!(output.status.success(), "{}", stderr(&output));
-    let clean = content(&reference.url).await;
-    for db in &victims {
         assert_eq!(content(&db.url).await, clean, "{:?} after phase 1", db.kind);
     }
 
-    // Phase 2: upstream changes between runs, and the incremental syncs killed too.
+    // Phase 2: upstream changes between runs, and the incremental syncs killed too; the
+    // reference's clean incremental run of each round times that round's kills.
     for round in 0..3 {
         change_upstream(&upstream, round).await;
+        let incremental = timed_sync(&upstream, &reference).await;
+        eprintln!("round {round}: a clean incremental sync took {incremental:?}");
         for db in &victims {
             for _ in 0..2 {
-                if !sync_and_kill(&upstream, db, &mut delays, 800).await {
+                if !sync_and_kill(&upstream, db, &mut delays, incremental).await {
                     kills += 1;
                 }
             }
         }
     }
-    for db in victims.iter().chain([&reference]) {
+    for db in &victims {
         let output = run(&upstream, db, &["sync"]).await;
         assert!(output.status.success(), "{}", stderr(&output));
     }
-    // Record content must agree. History need not: a mirror that synced between the rounds
-    // kept the intermediate versions that the reference, synced once, never saw.
+    // Record content must agree. History need not: a victim whose runs of a round were all
+    // killed before they stored its changes never saw that round's versions.
     let clean = content(&reference.url).await.digests;
     for db in &victims {
         assert_eq!(
