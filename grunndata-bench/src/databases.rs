@@ -75,7 +75,7 @@ impl Databases {
                     .await?;
                 Ok(Database {
                     backend,
-                    url: with_database(&self.postgres_admin, &name),
+                    url: with_database(&self.postgres_admin, &name)?,
                     path: None,
                     name: Some(name),
                 })
@@ -121,19 +121,11 @@ impl Databases {
     }
 }
 
-/// `url` with its database name replaced by `database`.
-pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
-    let authority = base.find("://").map_or(0, |at| at + 3);
-    let path = base[authority..]
-        .find('/')
-        .map_or(base.len(), |at| authority + at);
-    let mut out = format!("{}/{database}", &base[..path]);
-    if !query.is_empty() {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
+/// `url` with its database name (the path) replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
+    let mut url = reqwest::Url::parse(url).with_context(|| format!("reading the URL {url}"))?;
+    url.set_path(database);
+    Ok(url.into())
 }
 
 #[cfg(test)]
@@ -143,12 +135,12 @@ mod tests {
     #[test]
     fn swaps_the_database_name() {
         assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "b"),
-            "postgres://postgres@127.0.0.1:5432/b"
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "b").ok(),
+            Some("postgres://postgres@127.0.0.1:5432/b".to_owned())
         );
         assert_eq!(
-            with_database("postgres://h/x?sslmode=disable", "b"),
-            "postgres://h/b?sslmode=disable"
+            with_database("postgres://h/x?sslmode=disable", "b").ok(),
+            Some("postgres://h/b?sslmode=disable".to_owned())
         );
     }
 }

@@ -138,7 +138,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     };
     let settings = Settings {
         scale: args.scale,
-        runs: args.runs,
+        runs: args.runs.max(1),
         changes: args.changes,
         lookups: args.lookups,
         backends: args.backends.clone(),
@@ -158,7 +158,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         seconds: started.elapsed().as_secs_f64(),
         scale: args.scale,
-        runs: args.runs.max(1),
+        runs: settings.runs,
         world: vec![
             ("Brreg".into(), counts.enheter + counts.underenheter),
             ("AR".into(), counts.ar_total()),

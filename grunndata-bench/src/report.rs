@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::databases::Backend;
 use crate::machine::Machine;
+use crate::stats::median;
 
 /// Everything one run measured.
 #[derive(Debug, Serialize)]
@@ -116,6 +117,47 @@ pub enum Bound {
     AtLeast(f64),
     /// The value must be at most this.
     AtMost(f64),
+}
+
+impl RateRow {
+    /// A row of `rates` (one per run) of `count` records each; `peak_rss_kib` is grunndata's
+    /// largest peak over the runs, `None` for an anchor.
+    pub fn new(
+        subject: impl Into<String>,
+        backend: Backend,
+        count: u64,
+        rates: Vec<f64>,
+        peak_rss_kib: Option<u64>,
+    ) -> Self {
+        Self {
+            subject: subject.into(),
+            backend,
+            count,
+            median_per_second: median(&rates),
+            runs_per_second: rates,
+            peak_rss_mib: peak_rss_kib.map(mib),
+        }
+    }
+}
+
+impl TimeRow {
+    /// A row of `seconds` (one per run) that produced `note`, with grunndata's peak RSS.
+    pub fn new(
+        subject: impl Into<String>,
+        backend: Backend,
+        seconds: Vec<f64>,
+        note: String,
+        peak_rss_kib: u64,
+    ) -> Self {
+        Self {
+            subject: subject.into(),
+            backend,
+            median_seconds: median(&seconds),
+            runs_seconds: seconds,
+            note,
+            peak_rss_mib: Some(mib(peak_rss_kib)),
+        }
+    }
 }
 
 impl TargetRow {

@@ -33,7 +33,7 @@ pub enum Step {
 pub struct Settings {
     /// Synthetic scale.
     pub scale: f64,
-    /// Repetitions.
+    /// Repetitions (at least 1).
     pub runs: usize,
     /// Upstream changes per incremental round.
     pub changes: u64,
@@ -51,16 +51,8 @@ pub struct Settings {
 
 /// Shared state of a run, handed to every step.
 pub struct Bench {
-    /// Repetitions of every measurement.
-    pub runs: usize,
-    /// Upstream changes per incremental round.
-    pub changes: u64,
-    /// Keys per lookup measurement.
-    pub lookups: usize,
-    /// Records per snapshot batch, when not the engine's default.
-    pub batch_size: Option<usize>,
-    /// Backends measured.
-    pub backends: Vec<Backend>,
+    /// What the run was asked to do.
+    pub settings: Settings,
     /// Fresh databases.
     pub databases: Databases,
     /// The work directory (SQLite files, CSV files, the configuration).
@@ -94,8 +86,7 @@ pub struct Measured {
     pub check: Vec<TimeRow>,
 }
 
-/// Runs the steps of `settings` in `dir`; returns what they measured and the PostgreSQL
-/// server version when it was used.
+/// Runs the steps of `settings` in `dir`; returns what they measured.
 pub async fn run(settings: &Settings, dir: PathBuf) -> anyhow::Result<Measured> {
     let config = SynthConfig {
         seed: SEED,
@@ -116,11 +107,7 @@ pub async fn run(settings: &Settings, dir: PathBuf) -> anyhow::Result<Measured> 
         .map_err(|error| anyhow::anyhow!("writing the configuration: {error}"))?;
     std::fs::write(&config_path, toml).context("writing the configuration")?;
     let bench = Bench {
-        runs: settings.runs.max(1),
-        changes: settings.changes,
-        lookups: settings.lookups,
-        batch_size: settings.batch_size,
-        backends: settings.backends.clone(),
+        settings: settings.clone(),
         databases: Databases::new(&dir, &settings.postgres),
         dir,
         config: config_path,
@@ -128,7 +115,7 @@ pub async fn run(settings: &Settings, dir: PathBuf) -> anyhow::Result<Measured> 
         fake,
         started: Instant::now(),
     };
-    let measured = steps(&bench, &settings.steps).await;
+    let measured = steps(&bench).await;
     bench.fake.shutdown().await;
     measured
 }
@@ -152,7 +139,8 @@ async fn warm_up(fake: &FakeHandle) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn steps(bench: &Bench, steps: &[Step]) -> anyhow::Result<Measured> {
+async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
+    let steps = &bench.settings.steps;
     let mut measured = Measured::default();
     if steps.contains(&Step::Bulk) || steps.contains(&Step::Incremental) {
         let bulk = bulk::run(bench).await?;

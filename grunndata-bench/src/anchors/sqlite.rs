@@ -1,6 +1,6 @@
 //! SQLite anchors: `sqlite3 .import` of the mirror's rows as CSV, and a raw rusqlite insert
 //! loop of the same rows, each into a fresh file with the mirror table's columns and indexes,
-//! WAL and `synchronous=NORMAL` as the mirror uses.
+//! WAL and `synchronous=NORMAL` as the mirror uses (see `PRAGMAS`).
 
 use std::path::Path;
 use std::process::Command;
@@ -12,7 +12,10 @@ use rusqlite::{Connection, params_from_iter};
 
 use super::tools;
 
-/// The mirror's settings, given to every anchor connection.
+/// The settings of every anchor connection: the mirror's journal and sync mode, and at least
+/// its memory (the mirror's writer has a 32 MiB cache and sorts on file), so the anchors are
+/// never the handicapped side. Both anchors load in one transaction, so no checkpoint runs
+/// during their timing.
 const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                        PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
 

@@ -8,9 +8,9 @@ use grunndata_sync::store::Register;
 
 use crate::anchors;
 use crate::databases::{Backend, Database};
-use crate::report::{RateRow, mib};
+use crate::report::RateRow;
 use crate::run::Bench;
-use crate::stats::{median, rate};
+use crate::stats::rate;
 
 /// The mirror table the anchors load.
 const TABLE: &str = "brreg";
@@ -28,12 +28,12 @@ pub struct Bulk {
 pub async fn run(bench: &Bench) -> anyhow::Result<Bulk> {
     let mut rows = Vec::new();
     let mut mirrors = Vec::new();
-    for &backend in &bench.backends {
+    for &backend in &bench.settings.backends {
         let mut rates = Vec::new();
         let mut peak = 0;
         let mut records = 0;
         let mut kept = None;
-        for run in 0..bench.runs {
+        for run in 0..bench.settings.runs {
             let database = bench.databases.create(backend, "bulk").await?;
             bench.progress(&format!("bulk import: {backend} run {}", run + 1));
             let answer = super::sync::in_child(bench, &database.url, &[Register::Brreg])?;
@@ -52,14 +52,13 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Bulk> {
                 bench.databases.drop_database(previous).await?;
             }
         }
-        rows.push(RateRow {
-            subject: "grunndata bootstrap (HTTP + gzip + JSON + validation + store)".into(),
+        rows.push(RateRow::new(
+            "grunndata bootstrap (HTTP + gzip + JSON + validation + store)",
             backend,
-            count: records,
-            median_per_second: median(&rates),
-            runs_per_second: rates,
-            peak_rss_mib: Some(mib(peak)),
-        });
+            records,
+            rates,
+            Some(peak),
+        ));
         if let Some(mirror) = kept {
             rows.extend(anchor_rows(bench, &mirror)?);
             mirrors.push(mirror);
@@ -89,7 +88,7 @@ fn sqlite_anchors(bench: &Bench, mirror: &Path, csv: &Path) -> anyhow::Result<Ve
     let schema = anchors::sqlite::schema(mirror, TABLE)?;
     let count = anchors::sqlite::export_csv(mirror, TABLE, csv)?;
     let mut imports = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.settings.runs {
         bench.progress(&format!("bulk import: sqlite3 .import run {}", run + 1));
         let path = bench.dir.join(format!("anchor-import-{run}.db"));
         imports.push(rate(
@@ -100,7 +99,7 @@ fn sqlite_anchors(bench: &Bench, mirror: &Path, csv: &Path) -> anyhow::Result<Ve
     }
     let rows = anchors::sqlite::rows(mirror, TABLE)?;
     let mut loops = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.settings.runs {
         bench.progress(&format!("bulk import: raw insert loop run {}", run + 1));
         let path = bench.dir.join(format!("anchor-loop-{run}.db"));
         loops.push(rate(
@@ -131,7 +130,7 @@ fn postgres_anchor(bench: &Bench, url: &str, csv: &Path) -> anyhow::Result<Vec<R
     anchors::postgres::export_csv(url, TABLE, csv)?;
     let count = std::fs::read(csv).map(|bytes| line_count(&bytes))?;
     let mut copies = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.settings.runs {
         bench.progress(&format!("bulk import: psql \\copy run {}", run + 1));
         let schema = format!("anchor_{run}");
         copies.push(rate(
@@ -149,14 +148,7 @@ fn postgres_anchor(bench: &Bench, url: &str, csv: &Path) -> anyhow::Result<Vec<R
 }
 
 fn anchor_row(subject: &str, backend: Backend, count: u64, rates: Vec<f64>) -> RateRow {
-    RateRow {
-        subject: subject.into(),
-        backend,
-        count,
-        median_per_second: median(&rates),
-        runs_per_second: rates,
-        peak_rss_mib: None,
-    }
+    RateRow::new(subject, backend, count, rates, None)
 }
 
 /// Rows of a CSV file whose fields may hold quoted newlines.

@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Request;
 use crate::databases::Database;
-use crate::report::{TimeRow, mib};
+use crate::report::TimeRow;
 use crate::run::Bench;
-use crate::stats::median;
 
 /// Persons tracked in Persontjenesten: the first health workers, as a hospital tracks its
 /// own staff (the mirror holds tracked persons only).
@@ -27,7 +26,7 @@ pub async fn mirror(bench: &Bench) -> anyhow::Result<(Vec<TimeRow>, Vec<Database
     let mut rows = Vec::new();
     let mut mirrors = Vec::new();
     let tracked = bench.synth.counts().hpr_persons.min(TRACKED);
-    for &backend in &bench.backends {
+    for &backend in &bench.settings.backends {
         let database = bench.databases.create(backend, "full").await?;
         bench.progress(&format!("full mirror: {backend}"));
         let store = Store::open(&database.url).await?;
@@ -43,14 +42,13 @@ pub async fn mirror(bench: &Bench) -> anyhow::Result<(Vec<TimeRow>, Vec<Database
             .iter()
             .map(|r| format!("{} {}", r.register, r.records))
             .collect();
-        rows.push(TimeRow {
-            subject: "bootstrap of all four registers (concurrently)".into(),
+        rows.push(TimeRow::new(
+            "bootstrap of all four registers (concurrently)",
             backend,
-            median_seconds: answer.result.seconds,
-            runs_seconds: vec![answer.result.seconds],
-            note: records.join(", "),
-            peak_rss_mib: Some(mib(answer.peak_rss_kib)),
-        });
+            vec![answer.result.seconds],
+            records.join(", "),
+            answer.peak_rss_kib,
+        ));
         mirrors.push(database);
     }
     Ok((rows, mirrors))
@@ -63,16 +61,15 @@ pub fn run_step(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<TimeR
         bench.progress(&format!("check: {}", mirror.backend));
         let answer = crate::child::run::<_, Checked>(&Request::Check {
             url: mirror.url.clone(),
-            runs: bench.runs,
+            runs: bench.settings.runs,
         })?;
-        rows.push(TimeRow {
-            subject: "grunndata check (every rule)".into(),
-            backend: mirror.backend,
-            median_seconds: median(&answer.result.seconds),
-            runs_seconds: answer.result.seconds,
-            note: format!("{} findings", answer.result.findings),
-            peak_rss_mib: Some(mib(answer.peak_rss_kib)),
-        });
+        rows.push(TimeRow::new(
+            "grunndata check (every rule)",
+            mirror.backend,
+            answer.result.seconds,
+            format!("{} findings", answer.result.findings),
+            answer.peak_rss_kib,
+        ));
     }
     Ok(rows)
 }

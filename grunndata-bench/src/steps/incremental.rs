@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Request;
 use crate::databases::Database;
-use crate::report::{RateRow, mib};
+use crate::report::RateRow;
 use crate::run::Bench;
-use crate::stats::{median, rate};
+use crate::stats::rate;
 
 /// Records per feed page and per store page, as the engine commits them.
 const PAGE: u64 = 1000;
@@ -23,7 +23,7 @@ const PAGE: u64 = 1000;
 pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<RateRow>> {
     let mut feed: Vec<(Vec<f64>, u64, u64)> = vec![(Vec::new(), 0, 0); mirrors.len()];
     let mut store: Vec<(Vec<f64>, u64)> = vec![(Vec::new(), 0); mirrors.len()];
-    for round in 0..bench.runs {
+    for round in 0..bench.settings.runs {
         bench.progress(&format!(
             "incremental: round {} upstream changes",
             round + 1
@@ -57,7 +57,7 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
             ));
             let answer = crate::child::run::<_, Applied>(&Request::StoreChanges {
                 url: mirror.url.clone(),
-                changes: bench.changes,
+                changes: bench.settings.changes,
                 round: round as u64,
             })?;
             let (rates, peak) = &mut store[index];
@@ -72,34 +72,32 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
     for ((mirror, (rates, applied, peak)), (store_rates, store_peak)) in
         mirrors.iter().zip(feed).zip(store)
     {
-        rows.push(RateRow {
-            subject: "feed end to end (pages of 1000 events + refetch over HTTP + store)".into(),
-            backend: mirror.backend,
-            count: applied,
-            median_per_second: median(&rates),
-            runs_per_second: rates,
-            peak_rss_mib: Some(mib(peak)),
-        });
-        rows.push(RateRow {
-            subject: "store alone (pages of 1000 content changes, each with its cursor)".into(),
-            backend: mirror.backend,
-            count: bench.changes,
-            median_per_second: median(&store_rates),
-            runs_per_second: store_rates,
-            peak_rss_mib: Some(mib(store_peak)),
-        });
+        rows.push(RateRow::new(
+            "feed end to end (pages of 1000 events + refetch over HTTP + store)",
+            mirror.backend,
+            applied,
+            rates,
+            Some(peak),
+        ));
+        rows.push(RateRow::new(
+            "store alone (pages of 1000 content changes, each with its cursor)",
+            mirror.backend,
+            bench.settings.changes,
+            store_rates,
+            Some(store_peak),
+        ));
     }
     Ok(rows)
 }
 
-/// Renames `bench.changes` main units at the fake (each round other names), in posts of 1000.
+/// Renames `--changes` main units at the fake (each round other names), in posts of 1000.
 async fn change_upstream(bench: &Bench, round: u64) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let total = bench.synth.counts().enheter;
     let url = format!("{}/_admin/brreg/enheter/records", bench.fake.base_url());
     let mut next = 0;
-    while next < bench.changes {
-        let end = (next + PAGE).min(bench.changes);
+    while next < bench.settings.changes {
+        let end = (next + PAGE).min(bench.settings.changes);
         let mut units = Vec::new();
         for i in next..end {
             let mut unit = serde_json::to_value(bench.synth.enhet(i % total))?;

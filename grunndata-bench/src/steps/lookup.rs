@@ -49,8 +49,8 @@ pub fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow>> {
     bench.progress("lookups");
     let answer = crate::child::run::<_, Vec<LatencyRow>>(&Request::Lookup {
         url: url.to_owned(),
-        lookups: bench.lookups,
-        runs: bench.runs,
+        lookups: bench.settings.lookups,
+        runs: bench.settings.runs,
     })?;
     let peak = Some(mib(answer.peak_rss_kib));
     Ok(answer

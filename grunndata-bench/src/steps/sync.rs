@@ -56,7 +56,7 @@ pub fn in_child(
         url: url.to_owned(),
         config: bench.config.clone(),
         registers: registers.iter().map(|r| r.as_str().to_owned()).collect(),
-        batch_size: bench.batch_size,
+        batch_size: bench.settings.batch_size,
     })
 }
 

@@ -76,8 +76,9 @@ pub struct SyncOptions {
     /// committed stays. `None`: no deadline.
     pub deadline: Option<Duration>,
     /// Records per snapshot batch (one transaction each). The default, 2500, keeps a
-    /// bootstrap of all four registers at once under 200 MiB of peak RSS; larger batches
-    /// gain a few per cent of speed for memory (measured in BENCHMARKS.md).
+    /// bootstrap of all four registers at once at about 240 MiB of peak RSS at national size
+    /// (under 200 MiB at a tenth of it); larger batches gain a few per cent of speed for
+    /// memory (measured in BENCHMARKS.md).
     pub batch_size: usize,
 }
 

@@ -148,10 +148,10 @@ impl Overlay {
     }
 }
 
-/// Shared state of a running fake upstream.
 /// A kept bulk file: its `ETag` and its body's chunks.
 type KeptFile = (String, Arc<[Bytes]>);
 
+/// Shared state of a running fake upstream.
 pub(crate) struct State {
     pub(crate) data: Box<dyn Dataset>,
     pub(crate) produced_at: DateTime<Utc>,
