@@ -98,7 +98,8 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
         // Checkpoint once the WAL holds 64 MiB, not SQLite's default 4 MiB: every batch commits
         // on its own, and at 4 MiB nearly every commit of a feed page copied its scattered
         // pages into the database file and synced it. Incremental apply went from 12.5 k to
-        // 19 k changes/s (BENCHMARKS.md); bulk loads gain a few per cent.
+        // 19 k changes/s (BENCHMARKS.md). A national bulk load may lose a few per cent (runs
+        // scatter too widely to say); the feed is what runs every day.
         .pragma("wal_autocheckpoint", "16384");
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
