@@ -36,6 +36,7 @@ async fn sync_job(path: &Path, runs: Option<u32>) -> Result<RunReport, Box<dyn s
     let sources = Sources::from_config(&config, &registers)?;
     let engine = Engine::new(store.clone(), sources).options(SyncOptions {
         deadline: Some(config.sync.deadline),
+        snapshot_floor_percent: config.sync.snapshot_floor_percent,
         ..SyncOptions::default()
     });
     let mut run = 0;

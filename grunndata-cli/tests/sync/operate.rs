@@ -189,3 +189,64 @@ async fn tracked_persons_and_cursors_are_managed_from_the_command_line() {
     );
     upstream.fake.shutdown().await;
 }
+
+/// Regression (issue 14): a short but well-formed snapshot answer fails the register with
+/// exit status 3 and a plain message, removes nothing, and the next run recovers;
+/// `--accept-shrink` takes a genuine shrink.
+#[tokio::test]
+async fn a_short_snapshot_fails_with_status_3_and_removes_nothing() {
+    for db in backends().await {
+        let upstream = Upstream::start().await;
+        let first = run(&upstream, &db, &["sync", "--source", "brreg"]).await;
+        assert!(first.status.success(), "{}", stderr(&first));
+        let before = content(&db.url).await;
+
+        upstream
+            .faults(&json!({ "short_snapshot": { "probability": 1.0, "keep_fraction": 0.25 } }))
+            .await;
+        let short = run(
+            &upstream,
+            &db,
+            &["sync", "--source", "brreg", "--resnapshot"],
+        )
+        .await;
+        assert_eq!(short.status.code(), Some(3), "{}", stderr(&short));
+        let message = format!("{}{}", stdout(&short), stderr(&short));
+        assert!(
+            message.contains("nothing was removed") && message.contains("--accept-shrink"),
+            "{message}"
+        );
+        assert_eq!(
+            content(&db.url).await.digests,
+            before.digests,
+            "not one record lost"
+        );
+
+        upstream.faults(&json!({})).await;
+        let next = run(&upstream, &db, &["sync", "--source", "brreg"]).await;
+        assert!(next.status.success(), "{}", stderr(&next));
+        assert_eq!(content(&db.url).await.digests, before.digests);
+
+        upstream
+            .faults(&json!({ "short_snapshot": { "probability": 1.0, "keep_fraction": 0.25 } }))
+            .await;
+        let accepted = run(
+            &upstream,
+            &db,
+            &[
+                "sync",
+                "--source",
+                "brreg",
+                "--resnapshot",
+                "--accept-shrink",
+            ],
+        )
+        .await;
+        assert!(accepted.status.success(), "{}", stderr(&accepted));
+        assert_ne!(
+            content(&db.url).await.digests,
+            before.digests,
+            "the shrink was taken"
+        );
+    }
+}

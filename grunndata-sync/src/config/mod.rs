@@ -104,6 +104,11 @@ pub struct SyncConfig {
     #[serde(with = "humantime_serde")]
     #[schemars(with = "String")]
     pub deadline: Duration,
+    /// A snapshot that brings fewer records than this percentage of what the mirror holds
+    /// (or fewer than upstream's own count) is refused before it removes anything: the run
+    /// fails for that register and the mirror is left as it was. `grunndata sync
+    /// --resnapshot --accept-shrink` accepts a genuine shrink once.
+    pub snapshot_floor_percent: u8,
 }
 
 impl Default for SyncConfig {
@@ -112,6 +117,7 @@ impl Default for SyncConfig {
             sources: ["brreg", "ar", "hpr", "preg"].map(str::to_owned).to_vec(),
             interval: Duration::from_mins(5),
             deadline: Duration::from_hours(1),
+            snapshot_floor_percent: 90,
         }
     }
 }

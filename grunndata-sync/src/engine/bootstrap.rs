@@ -4,7 +4,8 @@
 //! killed half-way leaves the register without one and the next run snapshots again. The
 //! last batch sets the cursor to where the feed resumes and removes every record not fetched
 //! since the snapshot began (history kept): records that upstream no longer holds, whether
-//! left by an earlier mirror state or by a snapshot interrupted before them.
+//! left by an earlier mirror state or by a snapshot interrupted before them. A snapshot short of
+//! upstream's count or of the floor share of the mirror never gets that far (`shrink.rs`).
 //!
 //! Memory stays bounded: the source parses one record at a time, a producer task gathers them
 //! into batches of [`SyncOptions::batch_size`](super::SyncOptions::batch_size), and a channel of
@@ -21,6 +22,7 @@ use crate::store::{self, Batch};
 
 use super::convert::{Synced, add_parsed};
 use super::report::{Counts, Reconciliation, SyncMode};
+use super::shrink::{Shortfall, SnapshotSize};
 use super::{Context, EngineError};
 
 /// How a snapshot ended.
@@ -59,6 +61,8 @@ where
     let register = <S::Record as UpstreamRecord>::REGISTER;
     let store = &context.store;
     let held_records = mode == SyncMode::Resnapshot;
+    // What the mirror holds before the snapshot adds to it: the floor is a share of this.
+    let held = u64::try_from(store.counts(register).await?.records).unwrap_or(0);
     let started = Utc::now();
     let Snapshot {
         records,
@@ -103,6 +107,32 @@ where
         }
     }
 
+    let size = SnapshotSize {
+        fetched: elements,
+        held,
+        announced: expected,
+    };
+    if let Some(shortfall) = size.shortfall(context.options.snapshot_floor_percent)
+        && !context.options.accept_shrink
+    {
+        // The records that did come are kept (they are current); only the sweep and the
+        // cursor are withheld, so the next run snapshots again.
+        if bulk {
+            store.finish_bulk_load(register).await?;
+        }
+        let expected = match shortfall {
+            Shortfall::BelowAnnounced { announced } => format!("upstream announced {announced}"),
+            Shortfall::BelowFloor { least } => format!(
+                "the mirror holds {held} and at least {least} ({} %) were expected",
+                context.options.snapshot_floor_percent
+            ),
+        };
+        return Err(EngineError::SnapshotShort {
+            register,
+            fetched: elements,
+            expected,
+        });
+    }
     let mut last: Batch<S::Record> = Batch::new(Utc::now())
         .cursor(resume.as_str())
         .snapshot(store::Snapshot { id, at });

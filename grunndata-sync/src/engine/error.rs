@@ -40,6 +40,22 @@ pub enum EngineError {
         /// What is not supported, and what to do instead.
         message: String,
     },
+    /// A snapshot brought too few records to remove what it did not bring: nothing was
+    /// removed and the cursor was not moved (see `shrink.rs`).
+    #[error(
+        "{register}: the snapshot brought {fetched} records where {expected}; nothing was \
+         removed and the cursor is unchanged (if the register really shrank: grunndata sync \
+         --resnapshot --accept-shrink --source {register})"
+    )]
+    SnapshotShort {
+        /// The register.
+        register: Register,
+        /// Records the snapshot delivered.
+        fetched: u64,
+        /// What was expected, in words ("upstream announced 1000", "the mirror holds 1000
+        /// and the floor is 90 %").
+        expected: String,
+    },
     /// A worker task ended abnormally (a bug).
     #[error("{register}: sync task failed: {message}")]
     Task {

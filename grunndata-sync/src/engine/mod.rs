@@ -49,6 +49,7 @@ mod position;
 mod progress;
 mod refresh;
 mod report;
+mod shrink;
 mod sources;
 
 use std::sync::Arc;
@@ -80,6 +81,12 @@ pub struct SyncOptions {
     /// (under 200 MiB at a tenth of it); larger batches gain a few per cent of speed for
     /// memory (measured in BENCHMARKS.md).
     pub batch_size: usize,
+    /// A (re-)snapshot that brings fewer records than this percentage of what the mirror
+    /// holds is refused before it removes anything (as is one short of upstream's own
+    /// count). Default 90.
+    pub snapshot_floor_percent: u8,
+    /// Accept a snapshot below the floor (an operator who knows the register shrank).
+    pub accept_shrink: bool,
 }
 
 impl Default for SyncOptions {
@@ -87,6 +94,8 @@ impl Default for SyncOptions {
         Self {
             deadline: Some(Duration::from_hours(1)),
             batch_size: 2500,
+            snapshot_floor_percent: 90,
+            accept_shrink: false,
         }
     }
 }

@@ -95,9 +95,18 @@ async fn export(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
             parties.push(*her_id);
         }
     }
+    let count = parties.len();
+    if let Some(fraction) = state
+        .faults()
+        .short_snapshot(&format!("{PREFIX}/api/v1/communicationparty/export"))
+    {
+        // Short but well-formed, still announcing the full count.
+        let kept = super::faults::kept(count as u64, fraction);
+        parties.truncate(usize::try_from(kept).unwrap_or(count));
+    }
     let body = json!({
         "lastSequenceNumber": state.ar_head(&overlay),
-        "count": parties.len(),
+        "count": count,
         "communicationParties": parties,
     });
     http::json(StatusCode::OK, &body)

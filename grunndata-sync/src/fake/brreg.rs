@@ -144,16 +144,17 @@ async fn lastned(State(state): State<Arc<AppState>>, headers: HeaderMap, unit: U
     {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let (truncate_gzip, malformed) = {
+    let (truncate_gzip, malformed, short) = {
         let mut faults = state.faults();
         (
             faults.fire(Fault::TruncateGzip, &path),
             faults.fire(Fault::MalformedRecord, &path),
+            faults.short_snapshot(&path),
         )
     };
     let last_modified = http_date(last_change.unwrap_or(state.produced_at));
     // A download without faults is the same file until the data changes: serve the kept one.
-    let keep = !truncate_gzip && !malformed;
+    let keep = !truncate_gzip && !malformed && short.is_none();
     let kept = keep.then(|| state.bulk_file(unit, &etag)).flatten();
     let producer_state = Arc::clone(&state);
     let produce = move |writer: &mut http::ChannelWriter| {
@@ -161,12 +162,14 @@ async fn lastned(State(state): State<Arc<AppState>>, headers: HeaderMap, unit: U
         let total = data.brreg_len(unit) + created.len() as u64;
         let cut_at = truncate_gzip.then_some(total / 2);
         let broken_at = malformed.then_some(total / 3);
+        // A short snapshot ends its array early, well-formed and properly compressed.
+        let end = short.map_or(total, |fraction| super::faults::kept(total, fraction));
         let mut gz = GzEncoder::new(writer, Compression::fast());
         let mut buffer = Vec::with_capacity(4096);
         let mut first = true;
         let mut broken = false;
         std::io::Write::write_all(&mut gz, b"[")?;
-        for position in 0..total {
+        for position in 0..end {
             if cut_at == Some(position) {
                 // Push out what is compressed so far, then swallow the rest (including the
                 // encoder's final block and trailer): a gzip stream that just stops.

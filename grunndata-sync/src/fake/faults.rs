@@ -17,6 +17,7 @@
 //! | `malformed_record` | one record of the response loses its key field (or, for feeds, an event its id) |
 //! | `duplicate_events` | one event of a feed page is repeated right after itself |
 //! | `out_of_order_events` | two adjacent events of a feed page are swapped |
+//! | `short_snapshot` | a snapshot answer (Brreg bulk file, AR export, HPR export) is well-formed but holds only the first `keep_fraction` (default 0.5) of its records; the AR export still announces the full `count` |
 //!
 //! `history_expired_below` sets, per feed (`brreg_enheter`, `brreg_underenheter`, `ar`, `preg`),
 //! the oldest sequence number still served; asking for older history is answered as documented in
@@ -45,6 +46,9 @@ pub struct FaultRule {
     /// `stall` only: how long to delay, in milliseconds (default 30 000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub millis: Option<u64>,
+    /// `short_snapshot` only: the share of records kept (default 0.5; 0 answers `[]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_fraction: Option<f64>,
 }
 
 /// The oldest event still served, per feed.
@@ -99,6 +103,9 @@ pub struct FaultConfig {
     /// Swap two events of a feed page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_order_events: Option<FaultRule>,
+    /// Answer a snapshot request with a well-formed but short list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_snapshot: Option<FaultRule>,
     /// Expired feed history.
     #[serde(default)]
     pub history_expired_below: HistoryFloors,
@@ -116,10 +123,11 @@ pub(crate) enum Fault {
     MalformedRecord,
     DuplicateEvents,
     OutOfOrderEvents,
+    ShortSnapshot,
 }
 
 impl Fault {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::Status500,
         Self::Status503,
         Self::RateLimit,
@@ -129,6 +137,7 @@ impl Fault {
         Self::MalformedRecord,
         Self::DuplicateEvents,
         Self::OutOfOrderEvents,
+        Self::ShortSnapshot,
     ];
 
     fn name(self) -> &'static str {
@@ -142,16 +151,28 @@ impl Fault {
             Self::MalformedRecord => "malformed_record",
             Self::DuplicateEvents => "duplicate_events",
             Self::OutOfOrderEvents => "out_of_order_events",
+            Self::ShortSnapshot => "short_snapshot",
         }
     }
+}
+
+/// How many of `total` records a short snapshot keeping `fraction` of them serves.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+pub(crate) fn kept(total: u64, fraction: f64) -> u64 {
+    // Record counts are far below 2^52, so the round trip through f64 is exact enough.
+    ((total as f64) * fraction.clamp(0.0, 1.0)).floor() as u64
 }
 
 /// The fault injector: configuration, remaining counts, draws and what fired.
 #[derive(Debug)]
 pub(crate) struct Faults {
     config: FaultConfig,
-    used: [u64; 9],
-    fired: [u64; 9],
+    used: [u64; Fault::ALL.len()],
+    fired: [u64; Fault::ALL.len()],
     rng: ChaCha8Rng,
 }
 
@@ -166,8 +187,8 @@ impl Faults {
         let rng = ChaCha8Rng::seed_from_u64(config.seed);
         Self {
             config,
-            used: [0; 9],
-            fired: [0; 9],
+            used: [0; Fault::ALL.len()],
+            fired: [0; Fault::ALL.len()],
             rng,
         }
     }
@@ -183,6 +204,7 @@ impl Faults {
             Fault::MalformedRecord => self.config.malformed_record.as_ref(),
             Fault::DuplicateEvents => self.config.duplicate_events.as_ref(),
             Fault::OutOfOrderEvents => self.config.out_of_order_events.as_ref(),
+            Fault::ShortSnapshot => self.config.short_snapshot.as_ref(),
         }
     }
 
@@ -228,6 +250,18 @@ impl Faults {
             .as_ref()
             .and_then(|r| r.millis)
             .unwrap_or(30_000)
+    }
+
+    /// The share of records a short snapshot keeps, if `short_snapshot` fires for `path`.
+    pub(crate) fn short_snapshot(&mut self, path: &str) -> Option<f64> {
+        self.fire(Fault::ShortSnapshot, path).then(|| {
+            self.config
+                .short_snapshot
+                .as_ref()
+                .and_then(|rule| rule.keep_fraction)
+                .unwrap_or(0.5)
+                .clamp(0.0, 1.0)
+        })
     }
 
     /// The expired-history floors.

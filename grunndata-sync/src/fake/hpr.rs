@@ -131,7 +131,13 @@ async fn by_nin(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
 
 async fn export(State(state): State<Arc<AppState>>) -> Response {
     let path = format!("{PREFIX}{}", state.hpr_export_path);
-    let malformed = state.faults().fire(Fault::MalformedRecord, &path);
+    let (malformed, short) = {
+        let mut faults = state.faults();
+        (
+            faults.fire(Fault::MalformedRecord, &path),
+            faults.short_snapshot(&path),
+        )
+    };
     let (entries, removed, created) = {
         let overlay = state.read();
         (
@@ -144,7 +150,9 @@ async fn export(State(state): State<Arc<AppState>>) -> Response {
     let body = http::streamed(move |writer| {
         let data = &producer_state.data;
         let base = data.hpr_len();
-        let total = base + created.len() as u64;
+        let all = base + created.len() as u64;
+        // A short snapshot is a complete ZIP of fewer records.
+        let total = short.map_or(all, |fraction| super::faults::kept(all, fraction));
         let mut zip = zip::ZipWriter::new_stream(writer);
         let options =
             SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);

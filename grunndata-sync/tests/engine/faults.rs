@@ -110,3 +110,133 @@ async fn malformed_records_are_quarantined_then_cleared_by_the_next_fetch() {
         fake.shutdown().await;
     }
 }
+
+/// Runs `request` with the test options and `accept_shrink` as given.
+async fn run_accepting(
+    store: &grunndata_sync::store::Store,
+    fake: &grunndata_sync::fake::FakeHandle,
+    request: &Request,
+    accept_shrink: bool,
+) -> grunndata_sync::engine::RunReport {
+    use grunndata_sync::engine::{Engine, Sources, SyncOptions};
+    let sources = Sources::from_config(&crate::harness::config(fake), &Register::ALL).unwrap();
+    Engine::new(store.clone(), sources)
+        .options(SyncOptions {
+            accept_shrink,
+            ..crate::harness::options()
+        })
+        .run(&Register::ALL, request)
+        .await
+}
+
+/// The current record counts of Brreg, AR and HPR.
+async fn record_counts(store: &grunndata_sync::store::Store) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for register in [Register::Brreg, Register::Ar, Register::Hpr] {
+        counts.push(store.counts(register).await.unwrap().records);
+    }
+    counts
+}
+
+/// Regression (issue 14): a well-formed but short snapshot answer (`[]`, a truncated export)
+/// used to reach the sweep and remove most of a register.
+#[tokio::test]
+async fn a_short_snapshot_removes_nothing_and_the_next_run_recovers() {
+    for db in backends().await {
+        let fake = fake_support::start().await;
+        let store = open(&db).await;
+        let client = fake_support::client();
+        sync_ok(&store, &fake).await;
+        let before = digests(&store).await;
+        let counts = record_counts(&store).await;
+
+        // Every snapshot answers with no records: each register is judged against the mirror.
+        fake_support::set_faults(
+            &client,
+            &fake,
+            json!({ "short_snapshot": { "probability": 1.0, "keep_fraction": 0.0 } }),
+        )
+        .await;
+        let report = run(&store, &fake, &Request::Resnapshot).await;
+        for register in [Register::Brreg, Register::Ar, Register::Hpr] {
+            let part = report
+                .registers
+                .iter()
+                .find(|r| r.register == register)
+                .unwrap();
+            let error = part.error.as_deref().unwrap_or_default();
+            assert!(
+                error.contains("the snapshot brought 0 records")
+                    && error.contains("--accept-shrink"),
+                "{register}: {part:?}"
+            );
+            assert_eq!(
+                part.counts.deleted + part.counts.swept,
+                0,
+                "{register}: nothing removed"
+            );
+        }
+        assert_eq!(digests(&store).await, before, "not one record lost");
+        assert_eq!(record_counts(&store).await, counts);
+
+        // An AR export one party short of its own announced count, well above the mirror
+        // floor: refused all the same.
+        let parties = u64::try_from(counts[1]).unwrap();
+        assert!(
+            parties >= 20,
+            "enough parties to stay above the floor: {parties}"
+        );
+        #[allow(clippy::cast_precision_loss)]
+        let keep = (parties - 1) as f64 / parties as f64;
+        fake_support::set_faults(
+            &client,
+            &fake,
+            json!({ "short_snapshot": { "probability": 1.0, "keep_fraction": keep, "path_prefix": "/ar" } }),
+        )
+        .await;
+        let report = run(&store, &fake, &Request::Resnapshot).await;
+        let ar = report
+            .registers
+            .iter()
+            .find(|r| r.register == Register::Ar)
+            .unwrap();
+        let error = ar.error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains(&format!("upstream announced {parties}")),
+            "{ar:?}"
+        );
+        assert_eq!(digests(&store).await, before, "not one record lost");
+
+        // Upstream healthy again: the next normal run re-snapshots (no cursor) and recovers.
+        fake_support::set_faults(&client, &fake, json!({})).await;
+        sync_ok(&store, &fake).await;
+        assert_eq!(digests(&store).await, before);
+        assert_eq!(digests(&store).await, clean_digests(&fake).await);
+        store.close().await;
+        fake.shutdown().await;
+    }
+}
+
+/// An operator who knows a register shrank accepts the short snapshot, and it is swept.
+#[tokio::test]
+async fn accept_shrink_removes_what_the_short_snapshot_left_out() {
+    for db in backends().await {
+        let fake = fake_support::start().await;
+        let store = open(&db).await;
+        let client = fake_support::client();
+        sync_ok(&store, &fake).await;
+        let held = store.counts(Register::Hpr).await.unwrap().records;
+        fake_support::set_faults(
+            &client,
+            &fake,
+            json!({ "short_snapshot": { "probability": 1.0, "keep_fraction": 0.5, "path_prefix": "/hpr" } }),
+        )
+        .await;
+        let report = run_accepting(&store, &fake, &Request::Resnapshot, true).await;
+        assert!(report.succeeded(), "{report:?}");
+        let left = store.counts(Register::Hpr).await.unwrap().records;
+        assert!(left <= held / 2 + 1 && left > 0, "{held} → {left}");
+        store.close().await;
+        fake.shutdown().await;
+    }
+}

@@ -47,6 +47,7 @@ pub fn options() -> SyncOptions {
     SyncOptions {
         deadline: Some(std::time::Duration::from_mins(2)),
         batch_size: 250,
+        ..SyncOptions::default()
     }
 }
 

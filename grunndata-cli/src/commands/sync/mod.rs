@@ -67,6 +67,12 @@ pub struct SyncArgs {
     #[arg(long, conflicts_with = "ids")]
     resnapshot: bool,
 
+    /// Accept a snapshot that brings fewer records than `[sync] snapshot_floor_percent` of the
+    /// mirror (or than upstream announced) and remove what it left out: for a register that
+    /// really shrank. Without it such a snapshot fails and removes nothing.
+    #[arg(long, conflicts_with = "ids")]
+    accept_shrink: bool,
+
     /// Fetch these records again now, without moving the cursor (one `--source`; orgnr,
     /// HER-id, HPR number or Persontjenesten person id).
     #[arg(
@@ -126,6 +132,8 @@ impl SyncArgs {
         let engine = Engine::new(store.clone(), sources)
             .options(SyncOptions {
                 deadline: Some(self.deadline.unwrap_or(config.sync.deadline)),
+                snapshot_floor_percent: config.sync.snapshot_floor_percent,
+                accept_shrink: self.accept_shrink,
                 ..SyncOptions::default()
             })
             .progress(progress);
