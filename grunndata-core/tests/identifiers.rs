@@ -49,6 +49,13 @@ fn valid_person_numbers() {
         // Month + 40 is an H-nummer (NAV's Dolly numbers share this range).
         Valid { input: "15507600333", kind: HNummer, rule: Classic, synthetic: false, birth_date: date(1976, 10, 15), gender: Some(Male) },
         Valid { input: "29422059278", kind: HNummer, rule: Classic, synthetic: false, birth_date: date(2020, 2, 29), gender: Some(Female) },
+        // NAV Dolly D-numbers: day + 40 and month + 40 (IDENTIFIERS.md §4); no H-nummer has a
+        // D-nummer's day. Regression (issue 14): these were refused as impossible dates.
+        Valid { input: "55507608360", kind: DNummer, rule: Classic, synthetic: true, birth_date: date(1976, 10, 15), gender: Some(Male) },
+        Valid { input: "41418000021", kind: DNummer, rule: Classic, synthetic: true, birth_date: date(1980, 1, 1), gender: Some(Female) },
+        // NHN Persontjenesten reserved test data: month + 65, also on D-numbers.
+        Valid { input: "01668000084", kind: Fodselsnummer, rule: Classic, synthetic: true, birth_date: date(1980, 1, 1), gender: Some(Female) },
+        Valid { input: "41668000078", kind: DNummer, rule: Classic, synthetic: true, birth_date: date(1980, 1, 1), gender: Some(Female) },
         // Tenor synthetic numbers: month + 80, also on D-numbers.
         Valid { input: "01818000010", kind: Fodselsnummer, rule: Classic, synthetic: true, birth_date: date(1980, 1, 1), gender: Some(Female) },
         Valid { input: "41818000195", kind: DNummer, rule: Classic, synthetic: true, birth_date: date(1980, 1, 1), gender: Some(Male) },
@@ -100,8 +107,9 @@ fn invalid_person_numbers_say_why() {
         ("31028000068", IdError::ImpossibleDate { day: 31, month: 2 }),
         // 29 February 1900 does not exist, and individual number 000 means the 1900s.
         ("29020000064", IdError::ImpossibleDate { day: 29, month: 2 }),
-        // Day and month offsets together are no known kind.
-        ("41418000021", IdError::ImpossibleDate { day: 1, month: 1 }),
+        // Month 13 is no month with or without an offset; 30 February with the D offset.
+        ("01138000083", IdError::ImpossibleMonth { month: 13 }),
+        ("70428000186", IdError::ImpossibleDate { day: 30, month: 2 }),
     ];
     for (input, expected) in cases {
         assert_eq!(parse(input).as_ref().err(), Some(expected), "{input:?}");

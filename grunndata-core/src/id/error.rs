@@ -45,6 +45,13 @@ pub enum IdError {
     /// The check digit of an organisasjonsnummer does not match (or the number can never be issued).
     #[error("check digit does not match")]
     CheckDigit,
+    /// Digits 3–4 of a person number are no month, nor a month plus one of the known offsets
+    /// (40 for H-numbers and Dolly test numbers, 65 and 80 for test numbers).
+    #[error("digits 3–4 ({month:02}) are no month, nor a month plus 40, 65 or 80")]
+    ImpossibleMonth {
+        /// Digits 3–4 as given.
+        month: u8,
+    },
     /// Digits 1–4 of a person number do not form a day and month that exist.
     #[error("impossible date: day {day} does not exist in month {month}")]
     ImpossibleDate {

@@ -160,19 +160,24 @@ impl NationalId {
             41..=71 => (raw_day - 40, true),
             _ => (raw_day, false),
         };
-        let (month, h_nummer, synthetic) = match raw_month {
+        // The month offsets (IDENTIFIERS.md §3, §4): +40 an H-nummer or one of NAV's Dolly test
+        // numbers (the two share the range), +65 NHN Persontjenesten's reserved test data, +80
+        // Skatteetaten's Tenor test numbers.
+        let (month, plus_40, synthetic) = match raw_month {
+            1..=12 => (raw_month, false, false),
             41..=52 => (raw_month - 40, true, false),
+            66..=77 => (raw_month - 65, false, true),
             81..=92 => (raw_month - 80, false, true),
-            _ => (raw_month, false, false),
+            _ => return Err(IdError::ImpossibleMonth { month: raw_month }),
         };
-        id.kind = match (d_nummer, h_nummer) {
+        id.kind = match (d_nummer, plus_40) {
             (false, false) => NationalIdKind::Fodselsnummer,
-            (true, false) => NationalIdKind::DNummer,
             (false, true) => NationalIdKind::HNummer,
-            // A day and a month offset together is no kind of number we know.
-            (true, true) => return Err(IdError::ImpossibleDate { day, month }),
+            (true, _) => NationalIdKind::DNummer,
         };
-        id.synthetic = synthetic;
+        // An H-nummer never has a D-nummer's day, so a D-nummer with month +40 is a Dolly
+        // test number (`55507608360`).
+        id.synthetic = synthetic || (d_nummer && plus_40);
         let year = two(digits[4], digits[5]);
         if !date_exists_in_some_century(year, month, day) {
             return Err(IdError::ImpossibleDate { day, month });
@@ -215,7 +220,10 @@ impl NationalId {
         self.rule
     }
 
-    /// Whether this is a Tenor synthetic test number (month plus 80). Never a real person.
+    /// Whether this is a synthetic test number, never a real person: Skatteetaten's Tenor
+    /// (month plus 80), NHN Persontjenesten's reserved test data (month plus 65), or a NAV
+    /// Dolly D-nummer (day plus 40 and month plus 40). A month plus 40 alone is read as an
+    /// H-nummer, which Dolly's fødselsnumre cannot be told apart from.
     pub fn is_synthetic(&self) -> bool {
         self.synthetic
     }
