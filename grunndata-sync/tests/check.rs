@@ -477,3 +477,60 @@ mod planted {
         );
     }
 }
+
+/// Regression (issue 14): a deployment that does not mirror Persontjenesten (or HPR) was
+/// judged stale for it on every run, and rules joining an unmirrored register flagged every
+/// record. Only mirrored registers are judged; rules that need another are skipped, named.
+#[tokio::test]
+async fn registers_outside_sync_sources_are_not_judged() {
+    let db = TestDb::sqlite();
+    let store = Store::open(&db.url)
+        .await
+        .unwrap_or_else(|e| panic!("open: {e}"));
+    let mut world = World::clean();
+    // Only Brreg and AR are mirrored: no HPR records, no persons, never synced.
+    world.hpr.clear();
+    world.preg.clear();
+    world.synced = vec![Register::Brreg, Register::Ar];
+    world.load(&store).await;
+
+    // With every register configured, the missing ones show (the old behaviour, still right
+    // for a deployment that mirrors all four).
+    let all = check::run(&store, &options())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let all_counts = counts(&all);
+    assert_eq!(all_counts.get("register-stale"), Some(&2), "{all:#?}");
+    assert_eq!(
+        all_counts.get("ar-person-hpr-missing"),
+        Some(&1),
+        "{all:#?}"
+    );
+
+    let mut config = Config::default();
+    config.sync.sources = vec!["brreg".to_owned(), "ar".to_owned()];
+    let options = CheckOptions::new(now(), &config);
+    let findings = check::run(&store, &options)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(findings.is_empty(), "{findings:#?}");
+    let skipped: Vec<(&str, Vec<Register>)> = options
+        .skipped_rules()
+        .into_iter()
+        .map(|skipped| (skipped.rule.id, skipped.missing))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("ar-person-hpr-missing", vec![Register::Hpr]),
+            ("ar-person-hpr-replaced", vec![Register::Hpr]),
+            ("ar-person-not-authorised", vec![Register::Hpr]),
+            ("hpr-right-without-authorisation", vec![Register::Hpr]),
+            (
+                "hpr-deceased-with-open-approval",
+                vec![Register::Hpr, Register::Preg]
+            ),
+            ("hpr-duplicate-nin", vec![Register::Hpr]),
+        ]
+    );
+}

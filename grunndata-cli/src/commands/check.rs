@@ -6,7 +6,7 @@ use std::io::{self, BufWriter, Write};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::Args;
 use grunndata_core::check::{RULES, Rule, Severity};
-use grunndata_sync::check::{self, CheckOptions, Finding, summarise};
+use grunndata_sync::check::{self, CheckOptions, Finding, SkippedRule, summarise};
 use grunndata_sync::store::Register;
 use serde::Serialize;
 
@@ -74,14 +74,19 @@ impl CheckArgs {
             out.flush()?;
             return Ok(Outcome::Success);
         }
-        let findings = super::common::runtime()?.block_on(self.check())?;
+        let checked = super::common::runtime()?.block_on(self.check())?;
+        let findings = &checked.findings;
         let negative = findings
             .iter()
             .any(|finding| finding.severity() >= self.severity);
         if self.json {
-            self.print_json(&mut out, &findings)?;
+            self.print_json(&mut out, findings)?;
+            // Stdout stays one finding per line; what did not run goes to stderr.
+            for skipped in &checked.skipped {
+                eprintln!("grunndata: {}", skipped_line(skipped));
+            }
         } else {
-            self.print_human(&mut out, &findings)?;
+            self.print_human(&mut out, &checked)?;
         }
         out.flush()?;
         Ok(if negative {
@@ -91,7 +96,7 @@ impl CheckArgs {
         })
     }
 
-    async fn check(&self) -> anyhow::Result<Vec<Finding>> {
+    async fn check(&self) -> anyhow::Result<Checked> {
         let config = self.mirror.load()?;
         // A check never creates a mirror: opening a missing SQLite file would make an empty one.
         let store = MirrorArgs::open_existing(&config).await?;
@@ -108,21 +113,11 @@ impl CheckArgs {
         }
         let findings = check::run(&store, &options).await;
         store.close().await;
-        Ok(findings?)
-    }
-
-    fn selected(&self) -> Vec<&'static Rule> {
-        RULES
-            .iter()
-            .filter(|rule| self.rules.is_empty() || self.rules.iter().any(|r| r.id == rule.id))
-            .filter(|rule| {
-                self.registers.is_empty()
-                    || self
-                        .registers
-                        .iter()
-                        .any(|register| rule.covers(register.as_str()))
-            })
-            .collect()
+        Ok(Checked {
+            findings: findings?,
+            selected: options.selected_rules(),
+            skipped: options.skipped_rules(),
+        })
     }
 
     fn shown<'a>(&self, findings: &'a [Finding]) -> Vec<&'a Finding> {
@@ -145,8 +140,9 @@ impl CheckArgs {
         Ok(())
     }
 
-    fn print_human(&self, out: &mut impl Write, findings: &[Finding]) -> anyhow::Result<()> {
-        let summary = summarise(&self.selected(), findings);
+    fn print_human(&self, out: &mut impl Write, checked: &Checked) -> anyhow::Result<()> {
+        let findings = &checked.findings;
+        let summary = summarise(&checked.selected, findings);
         let width = summary
             .iter()
             .map(|line| line.rule.id.len())
@@ -166,6 +162,9 @@ impl CheckArgs {
                 line.rule.severity.as_str(),
                 line.count
             )?;
+        }
+        for skipped in &checked.skipped {
+            writeln!(out, "{}", skipped_line(skipped))?;
         }
         let shown = self.shown(findings);
         for line in summary.iter().filter(|line| line.count > 0) {
@@ -206,6 +205,23 @@ impl CheckArgs {
         )?;
         Ok(())
     }
+}
+
+/// What a check run found, which rules ran, and which were skipped.
+struct Checked {
+    findings: Vec<Finding>,
+    selected: Vec<&'static Rule>,
+    skipped: Vec<SkippedRule>,
+}
+
+/// "skipped ar-person-hpr-missing: needs hpr, which [sync] sources does not mirror".
+fn skipped_line(skipped: &SkippedRule) -> String {
+    let missing: Vec<&str> = skipped.missing.iter().map(|r| r.as_str()).collect();
+    format!(
+        "skipped {}: needs {}, which [sync] sources does not mirror",
+        skipped.rule.id,
+        missing.join(" and ")
+    )
 }
 
 /// A rule as `--list --json` prints it.

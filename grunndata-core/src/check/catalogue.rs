@@ -16,6 +16,10 @@ pub struct Rule {
     /// The register whose record a finding is about (`brreg`, `ar`, `hpr`, `preg`), or `any`
     /// for rules that look at every register.
     pub register: &'static str,
+    /// The other registers the rule reads to judge it (an AR organisation against Brreg, say).
+    /// Where one of them is not mirrored, the rule is skipped rather than flagging every
+    /// record for what it cannot see.
+    pub joins: &'static [&'static str],
     /// What the rule finds, in one line.
     pub description: &'static str,
     /// Why it matters to patients and to the people who send messages.
@@ -25,6 +29,12 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Every register the rule needs mirrored: its own (unless `any`) and those it joins.
+    pub fn needs(&self) -> impl Iterator<Item = &'static str> {
+        let own = (self.register != "any").then_some(self.register);
+        own.into_iter().chain(self.joins.iter().copied())
+    }
+
     /// Whether a finding of this rule can be about `register` (`any` matches every register).
     pub fn covers(&self, register: &str) -> bool {
         self.register == "any" || self.register == register
@@ -42,6 +52,7 @@ pub static RULES: &[Rule] = &[
         id: "identifier-invalid",
         severity: Severity::Warning,
         register: "any",
+        joins: &[],
         description: "A stored secondary identifier (NIN, orgnr, HPR number) fails validation.",
         why: "An invalid number cannot be joined to the register it points to, so every other \
               check silently skips the record and lookups by that number fail.",
@@ -52,6 +63,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-org-missing-in-brreg",
         severity: Severity::Warning,
         register: "ar",
+        joins: &["brreg"],
         description: "An active AR organisation's organisation number is not in the Brreg mirror.",
         why: "Messages are routed to an organisation that Enhetsregisteret does not know: a \
               typo in AR, or a Brreg mirror that is incomplete.",
@@ -62,6 +74,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-org-inactive-in-brreg",
         severity: Severity::Error,
         register: "ar",
+        joins: &["brreg"],
         description: "An active AR organisation is deleted, closed, bankrupt or being wound up \
                       in Brreg.",
         why: "Referrals and results are sent to an organisation that no longer operates.",
@@ -72,6 +85,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-parent-missing",
         severity: Severity::Error,
         register: "ar",
+        joins: &[],
         description: "An active AR person or service names a parent HER-id that is not in AR.",
         why: "The party cannot be placed in the organisation tree, so address lookups that \
               walk the tree fail.",
@@ -81,6 +95,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-parent-inactive",
         severity: Severity::Error,
         register: "ar",
+        joins: &[],
         description: "An active AR party sits beneath a parent that is no longer active.",
         why: "Messages to the child are routed through an organisation that has been closed.",
         fix: "Ask NHN to deactivate the child or move it under the active organisation.",
@@ -89,6 +104,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-parent-cycle",
         severity: Severity::Error,
         register: "ar",
+        joins: &[],
         description: "AR parties whose parent links form a cycle.",
         why: "Anything that walks up the tree to the organisation never ends.",
         fix: "Report the parties to NHN; the parent links are wrong upstream.",
@@ -97,6 +113,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-person-hpr-missing",
         severity: Severity::Error,
         register: "ar",
+        joins: &["hpr"],
         description: "An active AR person's HPR number is not in the HPR mirror.",
         why: "The receiver of a message cannot be tied to a health professional, so nobody \
               can tell whether they may receive it.",
@@ -107,6 +124,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-person-hpr-replaced",
         severity: Severity::Warning,
         register: "ar",
+        joins: &["hpr"],
         description: "An active AR person points at an HPR number that HPR has replaced \
                       (erstattet av) by another.",
         why: "The approvals that matter live under the new number; checks against the old \
@@ -117,6 +135,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-person-not-authorised",
         severity: Severity::Error,
         register: "ar",
+        joins: &["hpr"],
         description: "An active AR person has no HPR approval in force today (all expired, \
                       ended or suspended).",
         why: "Messages and referrals still reach a person who may not practise.",
@@ -127,6 +146,7 @@ pub static RULES: &[Rule] = &[
         id: "hpr-right-without-authorisation",
         severity: Severity::Warning,
         register: "hpr",
+        joins: &[],
         description: "A requisition right or speciality is in force under an approval that is \
                       not an authorisation in force.",
         why: "Systems that look only at requisition rights or specialities let someone \
@@ -138,6 +158,7 @@ pub static RULES: &[Rule] = &[
         id: "hpr-deceased-with-open-approval",
         severity: Severity::Error,
         register: "hpr",
+        joins: &["preg"],
         description: "A health worker whose NIN belongs to a tracked person registered deceased \
                       still has an approval open.",
         why: "A dead person's authorisation can be used by someone else, and lists of GPs \
@@ -148,6 +169,7 @@ pub static RULES: &[Rule] = &[
         id: "brreg-parent-missing",
         severity: Severity::Warning,
         register: "brreg",
+        joins: &[],
         description: "A Brreg sub-unit has no overordnet enhet, or one that is not in the mirror.",
         why: "The establishment cannot be tied to the legal entity responsible for it.",
         fix: "Resync brreg; if it persists, check the unit in Enhetsregisteret.",
@@ -156,6 +178,7 @@ pub static RULES: &[Rule] = &[
         id: "brreg-parent-deleted",
         severity: Severity::Error,
         register: "brreg",
+        joins: &[],
         description: "A live Brreg sub-unit's overordnet enhet is deleted.",
         why: "The establishment belongs to a legal entity that no longer exists.",
         fix: "Check the sub-unit in Enhetsregisteret; organisations using it should move to \
@@ -165,6 +188,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-certificate-expired",
         severity: Severity::Error,
         register: "ar",
+        joins: &[],
         description: "An active AR party's signing or encryption certificate has expired.",
         why: "Messages to the party cannot be encrypted, or its signatures not verified: \
               sending fails.",
@@ -174,6 +198,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-certificate-expiring",
         severity: Severity::Warning,
         register: "ar",
+        joins: &[],
         description: "An active AR party's signing or encryption certificate expires within the \
                       warning period (default 30 days).",
         why: "Sending to the party will fail on the expiry date unless it renews in time.",
@@ -183,6 +208,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-no-message-address",
         severity: Severity::Warning,
         register: "ar",
+        joins: &[],
         description: "An active AR party has no EDI or AMQP address, of its own or inherited \
                       from its parent.",
         why: "Nothing can be sent to it: messages bounce or wait in a queue nobody reads.",
@@ -192,6 +218,7 @@ pub static RULES: &[Rule] = &[
         id: "hpr-duplicate-nin",
         severity: Severity::Error,
         register: "hpr",
+        joins: &[],
         description: "The same person number is on two or more current HPR numbers.",
         why: "Authorisation answers depend on which record is found first.",
         fix: "Report to Helsedirektoratet: one record should be replaced by the other.",
@@ -200,6 +227,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-duplicate-organisation",
         severity: Severity::Warning,
         register: "ar",
+        joins: &[],
         description: "Two or more active AR organisations have the same organisation number \
                       and name.",
         why: "Senders pick one at random; messages split between two addresses.",
@@ -209,6 +237,7 @@ pub static RULES: &[Rule] = &[
         id: "register-stale",
         severity: Severity::Error,
         register: "any",
+        joins: &[],
         description: "A register has not been synced successfully within its threshold \
                       (stale_after).",
         why: "Every answer from the mirror may be out of date: revoked authorisations look \
@@ -219,6 +248,7 @@ pub static RULES: &[Rule] = &[
         id: "register-quarantine",
         severity: Severity::Warning,
         register: "any",
+        joins: &[],
         description: "A register has records in quarantine (they failed to parse or validate).",
         why: "Those records are missing from the mirror, or stale in it.",
         fix: "List them with `grunndata status --quarantine`; report upstream or upgrade \

@@ -79,6 +79,20 @@ pub struct CheckOptions {
     pub registers: Option<Vec<Register>>,
     /// How long each register may go without a successful sync (`register-stale`).
     pub stale_after: BTreeMap<Register, Duration>,
+    /// The registers this deployment mirrors (`[sync] sources`). Findings are only about
+    /// these, and a rule that joins a register outside them is skipped
+    /// ([`skipped_rules`](Self::skipped_rules)): it would flag every record for what the
+    /// mirror cannot see.
+    pub mirrored: Vec<Register>,
+}
+
+/// A selected rule that did not run, and the registers it needs that are not mirrored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRule {
+    /// The rule.
+    pub rule: &'static Rule,
+    /// What it needs that `[sync] sources` does not mirror.
+    pub missing: Vec<Register>,
 }
 
 impl CheckOptions {
@@ -93,7 +107,39 @@ impl CheckOptions {
                 .into_iter()
                 .map(|register| (register, config.stale_after(register)))
                 .collect(),
+            mirrored: Register::ALL
+                .into_iter()
+                .filter(|register| {
+                    config
+                        .sync
+                        .sources
+                        .iter()
+                        .flat_map(|names| names.split(','))
+                        .any(|name| name.trim().eq_ignore_ascii_case(register.as_str()))
+                })
+                .collect(),
         }
+    }
+
+    /// The registers `rule` needs that are not mirrored (empty when it can run).
+    fn missing(&self, rule: &Rule) -> Vec<Register> {
+        rule.needs()
+            .filter_map(|name| name.parse::<Register>().ok())
+            .filter(|register| !self.mirrored.contains(register))
+            .collect()
+    }
+
+    /// The rules that were asked for (by `rules` and `registers`) but are skipped because
+    /// they need a register that is not mirrored, with what is missing.
+    pub fn skipped_rules(&self) -> Vec<SkippedRule> {
+        RULES
+            .iter()
+            .filter(|rule| self.asked_for(rule))
+            .filter_map(|rule| {
+                let missing = self.missing(rule);
+                (!missing.is_empty()).then_some(SkippedRule { rule, missing })
+            })
+            .collect()
     }
 
     /// Restricts the check to the rules named in `ids`.
@@ -119,15 +165,12 @@ impl CheckOptions {
         RULES.iter().filter(|rule| self.wants(rule.id)).collect()
     }
 
-    /// Whether rule `id` is selected and can produce findings about a selected register.
-    fn wants(&self, id: &str) -> bool {
-        let Some(rule) = grunndata_core::check::rule(id) else {
-            return false;
-        };
+    /// Whether `rule` is selected and can produce findings about a selected register.
+    fn asked_for(&self, rule: &Rule) -> bool {
         let chosen = self
             .rules
             .as_ref()
-            .is_none_or(|rules| rules.iter().any(|chosen| chosen.id == id));
+            .is_none_or(|rules| rules.iter().any(|chosen| chosen.id == rule.id));
         let covered = self.registers.as_ref().is_none_or(|registers| {
             registers
                 .iter()
@@ -136,11 +179,19 @@ impl CheckOptions {
         chosen && covered
     }
 
-    /// Whether findings about `register` are wanted.
+    /// Whether rule `id` is asked for and everything it reads is mirrored.
+    fn wants(&self, id: &str) -> bool {
+        grunndata_core::check::rule(id)
+            .is_some_and(|rule| self.asked_for(rule) && self.missing(rule).is_empty())
+    }
+
+    /// Whether findings about `register` are wanted: it is mirrored and selected.
     fn wants_register(&self, register: Register) -> bool {
-        self.registers
-            .as_ref()
-            .is_none_or(|registers| registers.contains(&register))
+        self.mirrored.contains(&register)
+            && self
+                .registers
+                .as_ref()
+                .is_none_or(|registers| registers.contains(&register))
     }
 
     /// `$1` of the AR activity condition: the instant.
