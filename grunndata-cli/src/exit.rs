@@ -44,11 +44,11 @@ pub fn report(result: anyhow::Result<Outcome>) -> ExitCode {
         Ok(Outcome::Invalid) => ExitCode::from(INVALID_INPUT),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) if error.downcast_ref::<InvalidInput>().is_some() => {
-            eprintln!("grunndata: {error:#}");
+            eprintln!("grunndata: {}", grunndata_sync::error_chain(error.as_ref()));
             ExitCode::from(INVALID_INPUT)
         }
         Err(error) => {
-            eprintln!("grunndata: {error:#}");
+            eprintln!("grunndata: {}", grunndata_sync::error_chain(error.as_ref()));
             ExitCode::from(OPERATIONAL)
         }
     }

@@ -26,6 +26,10 @@
 
 pub use grunndata_core as core;
 
+pub use chain::error_chain;
+
+mod chain;
+
 pub mod auth;
 pub mod check;
 pub mod config;

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum AuthError {
     /// A key file could not be read.
-    #[error("cannot read key file {}: {source}", path.display())]
+    #[error("cannot read key file {}", path.display())]
     ReadKey {
         /// The file.
         path: PathBuf,
@@ -30,7 +30,7 @@ pub enum AuthError {
     },
 
     /// A generated key could not be written.
-    #[error("cannot write key file {}: {source}", path.display())]
+    #[error("cannot write key file {}", path.display())]
     WriteKey {
         /// The file.
         path: PathBuf,
@@ -75,7 +75,7 @@ pub enum AuthError {
     },
 
     /// The token request did not get an HTTP response (connect, TLS, timeout, ...).
-    #[error("{upstream} token endpoint {endpoint}: request failed: {source}")]
+    #[error("{upstream} token endpoint {endpoint}: request failed")]
     Http {
         /// `"HelseID"` or `"Maskinporten"`.
         upstream: &'static str,

@@ -53,7 +53,7 @@ pub enum CheckError {
     #[error("unknown rule {0:?}; `grunndata check --list` shows the rules")]
     UnknownRule(String),
     /// A stored record no longer reads as the current model (a bug or a missing migration).
-    #[error("stored {register} record {key} does not read as the current model: {source}")]
+    #[error("stored {register} record {key} does not read as the current model")]
     Decode {
         /// The register.
         register: Register,

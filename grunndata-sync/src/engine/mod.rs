@@ -247,16 +247,17 @@ impl Engine {
             // or `status` would call a mirror fresh whose feed has stalled.
             Ok(()) if report.caught_up && report.mode != SyncMode::Refresh => {
                 if let Err(error) = store.record_success(register, Utc::now()).await {
-                    report.error = Some(error.to_string());
+                    report.error = Some(crate::error_chain(&error));
                 }
             }
             // Stopped on request before catching up, or a refresh: neither a success nor a
             // failure.
             Ok(()) => {}
             Err(error) => {
-                let message = error.to_string();
+                let message = crate::error_chain(&error);
                 tracing::error!(%register, error = %message, "sync failed");
                 if let Err(record) = store.record_error(register, Utc::now(), &message).await {
+                    let record = crate::error_chain(&record);
                     tracing::error!(%register, error = %record, "could not record the failure");
                 }
                 report.error = Some(message);
@@ -458,7 +459,7 @@ where
                 return Ok(());
             }
             Err(EngineError::Source(error)) if error.needs_resnapshot() => {
-                let reason = error.to_string();
+                let reason = crate::error_chain(&error);
                 tracing::warn!(%register, %reason, "the feed no longer reaches the cursor; taking a new snapshot");
                 if report.reconciliation.is_some() {
                     // A fresh snapshot's own resume point already expired: do not loop.

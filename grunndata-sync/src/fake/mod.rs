@@ -167,7 +167,7 @@ pub enum FakeError {
     #[error(transparent)]
     Synth(#[from] SynthError),
     /// A data file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The file.
         path: PathBuf,
@@ -189,7 +189,7 @@ pub enum FakeError {
     #[error("the HPR export path must start with '/', got {0:?}")]
     ExportPath(String),
     /// The listen address could not be bound.
-    #[error("cannot listen on {address}: {source}")]
+    #[error("cannot listen on {address}")]
     Bind {
         /// The address.
         address: SocketAddr,
@@ -362,7 +362,7 @@ fn serve_on(split: Split, listener: tokio::net::TcpListener, address: SocketAddr
             let _ = until.wait_for(|stopped| *stopped).await;
         });
         if let Err(error) = server.await {
-            tracing::error!(%error, "fake upstream stopped with an error");
+            tracing::error!(error = %crate::error_chain(&error), "fake upstream stopped with an error");
         }
     });
     FakeHandle {

@@ -23,7 +23,7 @@ use crate::store::StoreError;
 #[non_exhaustive]
 pub enum RegistryError {
     /// Reading the mirror failed.
-    #[error("looking up {what} failed: {source}")]
+    #[error("looking up {what} failed")]
     Store {
         /// What was being looked up (`organisation 974760673`, `person 010180*****`).
         what: String,

@@ -30,7 +30,7 @@ use crate::store::Register;
 pub enum SourceError {
     /// The request could not be completed (connect failure, timeout, connection reset) after
     /// all attempts.
-    #[error("{register}: {method} {path}: {kind} after {attempts} attempt(s): {source}")]
+    #[error("{register}: {method} {path}: {kind} after {attempts} attempt(s)")]
     Transport {
         /// Which upstream.
         register: Register,
@@ -78,7 +78,7 @@ pub enum SourceError {
         challenge: Option<String>,
     },
     /// The auth hook could not authorise the request (no token, signing failed).
-    #[error("{register}: {method} {path}: could not authorise the request: {source}")]
+    #[error("{register}: {method} {path}: could not authorise the request")]
     Auth {
         /// Which upstream.
         register: Register,

@@ -40,7 +40,7 @@ pub enum StoreError {
     NoDataDir,
 
     /// Creating the database file or its directory failed.
-    #[error("cannot create {what} {}: {source}", path.display())]
+    #[error("cannot create {what} {}", path.display())]
     Create {
         /// `"directory"` or `"database file"`.
         what: &'static str,
@@ -74,7 +74,7 @@ pub enum StoreError {
     },
 
     /// Connecting to the database failed.
-    #[error("cannot connect to {location}: {source}")]
+    #[error("cannot connect to {location}")]
     Connect {
         /// The file path or PostgreSQL host/database (never the password).
         location: String,
@@ -84,7 +84,7 @@ pub enum StoreError {
     },
 
     /// Applying the embedded schema migrations failed.
-    #[error("migrating {location} failed: {source}")]
+    #[error("migrating {location} failed")]
     Migrate {
         /// The file path or PostgreSQL database/schema.
         location: String,
@@ -94,7 +94,7 @@ pub enum StoreError {
     },
 
     /// A statement failed.
-    #[error("{operation}{} failed: {source}", register_suffix(*register))]
+    #[error("{operation}{} failed", register_suffix(*register))]
     Database {
         /// What the store was doing (`"applying a batch"`, `"reading sync state"`, …).
         operation: &'static str,
@@ -106,7 +106,7 @@ pub enum StoreError {
     },
 
     /// A record could not be serialised to canonical JSON.
-    #[error("encoding {register} record {key} failed: {source}")]
+    #[error("encoding {register} record {key} failed")]
     Encode {
         /// The register.
         register: Register,
@@ -118,7 +118,7 @@ pub enum StoreError {
     },
 
     /// A stored record could not be read back into the model.
-    #[error("decoding stored {register} record ({context}) failed: {source}")]
+    #[error("decoding stored {register} record ({context}) failed")]
     Decode {
         /// The register.
         register: Register,
@@ -146,7 +146,7 @@ pub enum StoreError {
     },
 
     /// Taking the SQLite writer lock file failed for another reason than contention.
-    #[error("cannot lock {}: {source}", path.display())]
+    #[error("cannot lock {}", path.display())]
     LockFile {
         /// The lock file.
         path: PathBuf,

@@ -163,7 +163,7 @@ pub enum SynthError {
     #[error("scale too large: the synthetic person-number range has no room for {0} persons")]
     NinCapacity(u64),
     /// Writing an output file failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         /// The file or directory.
         path: std::path::PathBuf,

@@ -288,7 +288,7 @@ impl HttpClient {
                         path = %spec.path,
                         attempt,
                         wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        error = %error,
+                        error = %error_chain(&error),
                         "retrying upstream request"
                     );
                     tokio::time::sleep(wait).await;
@@ -477,14 +477,4 @@ pub(crate) enum AttemptError {
     Retry(SourceError),
 }
 
-/// The error and its sources on one line (reqwest's own message is terse).
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub(crate) use crate::chain::error_chain;
