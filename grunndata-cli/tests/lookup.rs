@@ -67,7 +67,7 @@ fn run(url: &str, args: &[&str]) -> Run {
 }
 
 fn nin(index: u32) -> String {
-    synth::nin(index).to_string()
+    synth::nin(index).expose()
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn valid_person_numbers() {
         assert_eq!(nin.birth_date(), case.birth_date, "{}", case.input);
         assert_eq!(nin.gender(), case.gender, "{}", case.input);
         let digits: String = case.input.chars().filter(char::is_ascii_digit).collect();
-        assert_eq!(nin.to_string(), digits, "{}", case.input);
+        assert_eq!(nin.expose(), digits, "{}", case.input);
     }
 }
 
@@ -382,7 +382,7 @@ proptest! {
     fn generated_numbers_parse_and_round_trip(generated in person_number()) {
         let nin = parse(&generated.text)
             .map_err(|e| TestCaseError::fail(format!("{}: {e}", generated.text)))?;
-        prop_assert_eq!(nin.to_string(), generated.text.clone());
+        prop_assert_eq!(nin.expose(), generated.text.clone());
         let json = serde_json::to_string(&nin).expect("serialise");
         prop_assert_eq!(json.clone(), format!("\"{}\"", generated.text));
         let back: NationalId = serde_json::from_str(&json).expect("deserialise");
@@ -445,4 +445,19 @@ proptest! {
         let _ = input.parse::<OrgNumber>();
         let _ = input.parse::<HerId>();
     }
+}
+
+/// Issue 14: a person number never prints whole by accident. `NationalId` has no `Display`
+/// (a `format!("{nin}")` does not compile); its `Debug` masks the personal part; the whole
+/// number is reachable through `expose` alone (and serde, for the store and upstream bodies).
+#[test]
+fn the_whole_number_is_reached_only_by_name() {
+    let nin = parse("30108299920").expect("valid");
+    assert_eq!(format!("{nin:?}"), "NationalId(301082*****)");
+    assert_eq!(nin.masked(), "301082*****");
+    assert_eq!(nin.expose(), "30108299920");
+    assert_eq!(
+        serde_json::to_string(&nin).expect("serialise"),
+        "\"30108299920\""
+    );
 }

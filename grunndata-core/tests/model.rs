@@ -373,7 +373,7 @@ fn address_protection_decides_withholding() {
 fn person_helpers() {
     let person = person();
     assert_eq!(
-        person.current_nin().map(ToString::to_string).as_deref(),
+        person.current_nin().map(NationalId::expose).as_deref(),
         Some(TENOR_NINS[0])
     );
     assert!(!person.is_deceased());

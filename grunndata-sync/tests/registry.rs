@@ -313,7 +313,7 @@ async fn persons_and_protection(store: &Store) {
         Some(PersonAnswer::NotTracked)
     );
 
-    let subject = mirror::protected_person().to_string();
+    let subject = mirror::protected_person().expose();
     let entries = store
         .audit_log(&AuditQuery {
             subject: Some(subject),

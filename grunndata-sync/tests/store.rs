@@ -545,11 +545,16 @@ async fn tracked_persons(store: &Store) {
         .await
         .expect("tracked batch");
     assert_eq!((outcome.inserted, outcome.skipped_untracked), (1, 1));
-    let found = store.persons_by_nin(&tracked_nin).await.expect("by nin");
+    let found = store
+        .unaudited()
+        .persons_by_nin(&tracked_nin)
+        .await
+        .expect("by nin");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].record, alice);
     assert!(
         store
+            .unaudited()
             .persons_by_nin(&other_nin)
             .await
             .expect("by nin")
@@ -573,6 +578,7 @@ async fn tracked_persons(store: &Store) {
     let key = "3f2a9c0e-0001".to_owned();
     assert_eq!(
         store
+            .unaudited()
             .versions::<Person>(&key)
             .await
             .expect("versions")
@@ -586,6 +592,7 @@ async fn tracked_persons(store: &Store) {
     assert_eq!(untracked.persons_purged, 1);
     assert!(
         store
+            .unaudited()
             .versions::<Person>(&key)
             .await
             .expect("versions")
@@ -593,6 +600,7 @@ async fn tracked_persons(store: &Store) {
     );
     assert!(
         store
+            .unaudited()
             .persons_by_nin(&tracked_nin)
             .await
             .expect("by nin")

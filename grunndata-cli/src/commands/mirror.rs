@@ -83,7 +83,7 @@ pub async fn not_found(
     if registry.is_empty(register).await? {
         anyhow::bail!(
             "the {register} register of the mirror at {} is empty: {POPULATE}",
-            registry.store().location()
+            registry.location()
         );
     }
     if json {

@@ -9,8 +9,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::IdError;
 use super::digits::NumberOrText;
+use super::{CanonicalText, IdError};
 
 /// An identifier that is either valid or kept as received together with why it is invalid.
 ///
@@ -94,11 +94,12 @@ impl<T> MaybeValid<T> {
     }
 }
 
-impl<T: fmt::Display> MaybeValid<T> {
-    /// The identifier's text: canonical when valid, as received when not.
+impl<T: CanonicalText> MaybeValid<T> {
+    /// The identifier's text: canonical when valid, as received when not. For a person number
+    /// that is the whole number: for the store and upstream, never for a log line.
     pub fn text(&self) -> String {
         match self {
-            Self::Valid(id) => id.to_string(),
+            Self::Valid(id) => id.canonical_text(),
             Self::Invalid(invalid) => invalid.raw.clone(),
         }
     }
@@ -119,10 +120,10 @@ impl<T: fmt::Debug> fmt::Debug for MaybeValid<T> {
     }
 }
 
-impl<T: fmt::Display> Serialize for MaybeValid<T> {
+impl<T: CanonicalText> Serialize for MaybeValid<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Valid(id) => serializer.collect_str(id),
+            Self::Valid(id) => serializer.serialize_str(&id.canonical_text()),
             Self::Invalid(invalid) => serializer.serialize_str(&invalid.raw),
         }
     }

@@ -31,6 +31,33 @@ pub use national::{CheckDigitRule, Gender, NationalId, NationalIdKind};
 pub use numeric::{HerId, HprNumber, ReshId};
 pub use org::OrgNumber;
 
+/// The canonical text of an identifier, as the registers and the store write it: the digits.
+///
+/// Every identifier but [`NationalId`] is also `Display`; a person number has no `Display`, so
+/// code that needs its whole text names it ([`NationalId::expose`]) or goes through this trait.
+pub trait CanonicalText {
+    /// The identifier's digits as text.
+    fn canonical_text(&self) -> String;
+}
+
+impl CanonicalText for NationalId {
+    fn canonical_text(&self) -> String {
+        self.expose()
+    }
+}
+
+macro_rules! canonical_by_display {
+    ($($name:ty),*) => {$(
+        impl CanonicalText for $name {
+            fn canonical_text(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+
+canonical_by_display!(OrgNumber, HprNumber, HerId, ReshId);
+
 /// FHIR identifier systems (NamingSystem URIs, preferred OID form) for the identifiers here.
 pub mod fhir {
     /// Fødselsnummer (Skatteetaten).

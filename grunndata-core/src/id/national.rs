@@ -95,17 +95,19 @@ impl Gender {
 ///
 /// Covers fødselsnummer, D-nummer, H-nummer and FH-nummer (see [`NationalIdKind`]), under both
 /// the classic check-digit rule and the rule for numbers issued from 2032, and recognises Tenor
-/// synthetic test numbers (month plus 80), which are flagged [`is_synthetic`](Self::is_synthetic).
+/// synthetic test numbers (Tenor month plus 80, NHN test data plus 65, Dolly D-numbers), which
+/// are flagged [`is_synthetic`](Self::is_synthetic).
 ///
 /// `Debug` masks the personal part (`NationalId(301082*****)`); use [`masked`](Self::masked) in
-/// log lines. `Display` and serde give the 11 canonical digits.
+/// log lines. There is no `Display`: the 11 digits come only from [`expose`](Self::expose)
+/// and serde, so a whole number is never printed by accident.
 ///
 /// ```
 /// use grunndata_core::id::{NationalId, NationalIdKind};
 ///
 /// let nin: NationalId = "301082 99920".parse()?;
 /// assert_eq!(nin.kind(), NationalIdKind::Fodselsnummer);
-/// assert_eq!(nin.to_string(), "30108299920");
+/// assert_eq!(nin.expose(), "30108299920");
 /// assert_eq!(format!("{nin:?}"), "NationalId(301082*****)");
 ///
 /// // Valid only under the 2032 rule: accepted, but it encodes no birth date or gender.
@@ -253,6 +255,19 @@ impl NationalId {
         self.kind.fhir_system()
     }
 
+    /// The whole number, all eleven digits: for the store, an upstream request body, a FHIR
+    /// identifier — never for a log line or an error message ([`masked`](Self::masked) is for
+    /// those). There is deliberately no `Display`, so the whole number is never printed by
+    /// accident:
+    ///
+    /// ```compile_fail
+    /// let nin: grunndata_core::id::NationalId = "30108299920".parse().expect("valid");
+    /// println!("{nin}"); // does not compile
+    /// ```
+    pub fn expose(&self) -> String {
+        digits::to_text(&self.digits)
+    }
+
     /// The form for log lines: the first six digits, the personal part masked (`150386*****`).
     pub fn masked(&self) -> String {
         let mut text = digits::to_text(&self.digits[..6]);
@@ -294,15 +309,6 @@ impl FromStr for NationalId {
     }
 }
 
-impl fmt::Display for NationalId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for &d in &self.digits {
-            fmt::Write::write_char(f, char::from(b'0' + d))?;
-        }
-        Ok(())
-    }
-}
-
 impl fmt::Debug for NationalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "NationalId({})", self.masked())
@@ -336,9 +342,11 @@ impl Ord for NationalId {
     }
 }
 
+// The canonical JSON of the models keeps the whole number: the store and upstream bodies need
+// it. Serialising is an explicit act; printing is not.
 impl Serialize for NationalId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.expose())
     }
 }
 

@@ -130,9 +130,11 @@ impl Registry {
         }
     }
 
-    /// The store underneath (for the audit log, status, tracking).
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    /// Where the mirror is, for people (never a password). There is no way to the store
+    /// underneath: every person read goes through the lookups, which audit it and withhold
+    /// protected addresses. Open a [`Store`] of your own for status or tracking.
+    pub fn location(&self) -> String {
+        self.inner.store.location()
     }
 
     /// The options the registry was opened with.
@@ -253,10 +255,11 @@ impl Registry {
         inner
             .cache
             .load(&inner.store, cache_key, || async move {
+                // The registry is the audited path: its person lookups audit and withhold.
+                let reads = inner.store.unaudited();
                 let found = match as_of {
-                    None => inner.store.get::<R>(key).await?.map(Found::from),
-                    Some(day) => inner
-                        .store
+                    None => reads.get::<R>(key).await?.map(Found::from),
+                    Some(day) => reads
                         .get_as_of::<R>(key, found::end_of(day))
                         .await?
                         .map(Found::from),

@@ -60,7 +60,7 @@ impl Registry {
         self.check_purpose(&subject)?;
         let persons = self
             .matching::<Person, _, _>(subject.clone(), |store| async move {
-                store.persons_by_nin(nin).await
+                store.unaudited().persons_by_nin(nin).await
             })
             .await
             .map_err(RegistryError::store(&subject))?;
@@ -80,7 +80,8 @@ impl Registry {
             } else {
                 (PersonAnswer::NotTracked, Outcome::NotTracked)
             };
-            self.audit(Register::Preg, nin, outcome, &subject).await?;
+            self.audit(Register::Preg, nin.expose(), outcome, &subject)
+                .await?;
             return Ok(answer);
         };
         let person = if self.as_of.is_some() {
@@ -92,7 +93,7 @@ impl Registry {
                 .await
                 .map_err(RegistryError::store(&subject))?;
             let Some(version) = version else {
-                self.audit(Register::Preg, nin, Outcome::NotFound, &subject)
+                self.audit(Register::Preg, nin.expose(), Outcome::NotFound, &subject)
                     .await?;
                 return Ok(PersonAnswer::NotFetched);
             };
@@ -106,7 +107,8 @@ impl Registry {
             AddressAccess::Withheld => Outcome::AddressesWithheld,
             AddressAccess::Revealed => Outcome::AddressesRevealed,
         };
-        self.audit(Register::Preg, nin, outcome, &subject).await?;
+        self.audit(Register::Preg, nin.expose(), outcome, &subject)
+            .await?;
         Ok(PersonAnswer::Found(view))
     }
 

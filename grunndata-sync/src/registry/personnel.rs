@@ -109,8 +109,13 @@ impl Registry {
             })
             .await
             .map_err(RegistryError::store(&subject))?;
-        self.audit(Register::Hpr, nin, found_or_not(found.first()), &subject)
-            .await?;
+        self.audit(
+            Register::Hpr,
+            nin.expose(),
+            found_or_not(found.first()),
+            &subject,
+        )
+        .await?;
         Ok(found)
     }
 

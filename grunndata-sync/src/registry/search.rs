@@ -144,6 +144,8 @@ impl Registry {
         Ok(self
             .inner
             .store
+            // The registry is the audited path: search.rs audits Persontjenesten searches.
+            .unaudited()
             .search::<R>(text, limit)
             .await?
             .into_iter()

@@ -68,7 +68,7 @@ pub use lock::WriterLock;
 pub use notify::CommitNotice;
 pub use quarantine::QuarantineRecord;
 pub use read::RegisterCounts;
-pub use record::{MirrorRecord, RecordKey, Stored, Version, VersionEnd};
+pub use record::{MirrorRecord, PublicRecord, RecordKey, Stored, Version, VersionEnd};
 pub use register::{Register, UnknownRegister};
 pub use sync_state::SyncState;
 pub use tracked::{TrackedPerson, UntrackOutcome};
@@ -422,42 +422,43 @@ impl Store {
 
     // ----- reads by key, as of, history ---------------------------------------------------
 
-    /// The current record with `key` (orgnr, HER-id, HPR number, person id).
-    pub async fn get<R: MirrorRecord>(&self, key: &R::Key) -> StoreResult<Option<Stored<R>>> {
-        with_reader!(self, "reading a record", Some(R::REGISTER), |conn| {
-            read::get::<_, R>(conn, key).await
-        })
+    /// The current record with `key` (orgnr, HER-id, HPR number). Persons are read through
+    /// the `Registry` (audited) or [`unaudited`](Self::unaudited).
+    pub async fn get<R: PublicRecord>(&self, key: &R::Key) -> StoreResult<Option<Stored<R>>> {
+        self.unaudited().get::<R>(key).await
     }
 
     /// The version of `key` that was current at `at`: the current record if it had begun by
     /// then, else the historic version whose interval `[valid_from, valid_to)` holds `at`.
-    pub async fn get_as_of<R: MirrorRecord>(
+    pub async fn get_as_of<R: PublicRecord>(
         &self,
         key: &R::Key,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<Version<R>>> {
-        with_reader!(self, "reading a version", Some(R::REGISTER), |conn| {
-            read::as_of::<_, R>(conn, key, at).await
-        })
+        self.unaudited().get_as_of::<R>(key, at).await
     }
 
     /// Every stored version of `key`, newest first.
-    pub async fn versions<R: MirrorRecord>(&self, key: &R::Key) -> StoreResult<Vec<Version<R>>> {
-        with_reader!(self, "reading history", Some(R::REGISTER), |conn| {
-            read::versions::<_, R>(conn, key).await
-        })
+    pub async fn versions<R: PublicRecord>(&self, key: &R::Key) -> StoreResult<Vec<Version<R>>> {
+        self.unaudited().versions::<R>(key).await
     }
 
     /// Case-insensitive name search (æ, ø, å included): records in which every word of
     /// `query` starts a word of the name, ordered by name, at most `limit`.
-    pub async fn search<R: MirrorRecord>(
+    pub async fn search<R: PublicRecord>(
         &self,
         query: &str,
         limit: u32,
     ) -> StoreResult<Vec<Stored<R>>> {
-        with_reader!(self, "searching names", Some(R::REGISTER), |conn| {
-            read::search::<_, R>(conn, query, limit).await
-        })
+        self.unaudited().search::<R>(query, limit).await
+    }
+
+    /// Reads of any record, Persontjenesten persons and their addresses included, with **no
+    /// audit row and no address withholding**. This is the one way past the `Registry`'s
+    /// privacy rules, named for what it is: for the `Registry` itself, for store tests and
+    /// for tools that must see the raw mirror. Code that answers people uses the `Registry`.
+    pub fn unaudited(&self) -> UnauditedReads<'_> {
+        UnauditedReads { store: self }
     }
 
     async fn by_column<R: MirrorRecord>(
@@ -543,22 +544,8 @@ impl Store {
         nin: &NationalId,
     ) -> StoreResult<Vec<Stored<HealthPersonnel>>> {
         let context = || "nin".to_owned();
-        self.by_column("nin", Value::text(nin.to_string()), &context)
+        self.by_column("nin", Value::text(nin.expose()), &context)
             .await
-    }
-
-    /// Tracked persons who hold or have held `nin`.
-    pub async fn persons_by_nin(&self, nin: &NationalId) -> StoreResult<Vec<Stored<Person>>> {
-        let context = || "nin".to_owned();
-        with_reader!(self, "reading records", Some(Register::Preg), |conn| {
-            read::select::<_, Person>(
-                conn,
-                "person_id IN (SELECT person_id FROM preg_identifier WHERE nin = $1)",
-                &[Value::text(nin.to_string())],
-                &context,
-            )
-            .await
-        })
     }
 
     // ----- register status ----------------------------------------------------------------
@@ -685,5 +672,68 @@ impl Store {
         with_reader!(self, "listing quarantine", register, |conn| {
             quarantine::list(conn, register, limit).await
         })
+    }
+}
+
+/// Reads without audit or address withholding ([`Store::unaudited`]).
+#[derive(Debug, Clone, Copy)]
+pub struct UnauditedReads<'a> {
+    store: &'a Store,
+}
+
+impl UnauditedReads<'_> {
+    /// The current record with `key` (orgnr, HER-id, HPR number, person id).
+    pub async fn get<R: MirrorRecord>(&self, key: &R::Key) -> StoreResult<Option<Stored<R>>> {
+        with_reader!(self.store, "reading a record", Some(R::REGISTER), |conn| {
+            read::get::<_, R>(conn, key).await
+        })
+    }
+
+    /// The version of `key` that was current at `at` (see [`Store::get_as_of`]).
+    pub async fn get_as_of<R: MirrorRecord>(
+        &self,
+        key: &R::Key,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Version<R>>> {
+        with_reader!(self.store, "reading a version", Some(R::REGISTER), |conn| {
+            read::as_of::<_, R>(conn, key, at).await
+        })
+    }
+
+    /// Every stored version of `key`, newest first.
+    pub async fn versions<R: MirrorRecord>(&self, key: &R::Key) -> StoreResult<Vec<Version<R>>> {
+        with_reader!(self.store, "reading history", Some(R::REGISTER), |conn| {
+            read::versions::<_, R>(conn, key).await
+        })
+    }
+
+    /// Name search (see [`Store::search`]).
+    pub async fn search<R: MirrorRecord>(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Stored<R>>> {
+        with_reader!(self.store, "searching names", Some(R::REGISTER), |conn| {
+            read::search::<_, R>(conn, query, limit).await
+        })
+    }
+
+    /// Tracked persons who hold or have held `nin`.
+    pub async fn persons_by_nin(&self, nin: &NationalId) -> StoreResult<Vec<Stored<Person>>> {
+        let context = || "nin".to_owned();
+        with_reader!(
+            self.store,
+            "reading records",
+            Some(Register::Preg),
+            |conn| {
+                read::select::<_, Person>(
+                    conn,
+                    "person_id IN (SELECT person_id FROM preg_identifier WHERE nin = $1)",
+                    &[Value::text(nin.expose())],
+                    &context,
+                )
+                .await
+            }
+        )
     }
 }

@@ -40,6 +40,25 @@ pub trait RecordKey:
 
 impl<T: fmt::Display + fmt::Debug + Clone + Send + Sync + 'static + sealed::Key> RecordKey for T {}
 
+/// A record that holds no person's address: Brreg units, AR parties and HPR personnel. The
+/// store's generic reads ([`Store::get`](super::Store::get) and friends) take only these;
+/// Persontjenesten persons are read through the [`Registry`](crate::registry::Registry), which
+/// audits every read and withholds protected addresses, or — named as what it is — through
+/// [`Store::unaudited`](super::Store::unaudited).
+///
+/// ```compile_fail
+/// # async fn read(store: grunndata_sync::store::Store) {
+/// use grunndata_sync::core::model::Person;
+/// // A person is no PublicRecord: this does not compile.
+/// let _ = store.get::<Person>(&"person-id".to_owned()).await;
+/// # }
+/// ```
+pub trait PublicRecord: MirrorRecord {}
+
+impl PublicRecord for crate::core::model::Organisation {}
+impl PublicRecord for crate::core::model::CommunicationParty {}
+impl PublicRecord for crate::core::model::HealthPersonnel {}
+
 pub(crate) mod sealed {
     use super::super::schema::TableSpec;
     use super::super::value::Value;

@@ -78,7 +78,7 @@ pub(crate) async fn track<C: Exec>(
             "INSERT INTO preg_tracked (nin, added_at, note) VALUES ($1, $2, $3) \
              ON CONFLICT (nin) DO NOTHING",
             &[
-                Value::text(nin.to_string()),
+                Value::text(nin.expose()),
                 Value::timestamp(at),
                 Value::Text(note.map(str::to_owned)),
             ],
@@ -91,7 +91,7 @@ pub(crate) async fn untrack<C: Exec>(
     conn: &mut C,
     nin: &NationalId,
 ) -> Result<UntrackOutcome, sqlx::Error> {
-    let nin_value = [Value::text(nin.to_string())];
+    let nin_value = [Value::text(nin.expose())];
     let was_tracked = conn
         .execute("DELETE FROM preg_tracked WHERE nin = $1", &nin_value)
         .await?
@@ -134,7 +134,7 @@ pub(crate) async fn is_tracked<C: Exec>(
     let count = fetch_int(
         conn,
         "SELECT count(*) FROM preg_tracked WHERE nin = $1",
-        &[Value::text(nin.to_string())],
+        &[Value::text(nin.expose())],
     )
     .await?;
     Ok(count > 0)

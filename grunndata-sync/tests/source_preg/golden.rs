@@ -47,7 +47,9 @@ fn realistic_person() {
     assert_eq!(fnr.status, IdentifierStatus::InUse);
     assert_eq!(fnr.kind, Some(IdentifierType::NationalIdentityNumber));
     assert_eq!(fnr.validity.to, None);
-    let current = person.current_nin().map(ToString::to_string);
+    let current = person
+        .current_nin()
+        .map(grunndata_sync::core::id::NationalId::expose);
     assert_eq!(current.as_deref(), Some("13839040029"));
     assert!(person.current_nin().is_some_and(NationalId::is_synthetic));
     let name = person.name.clone().unwrap_or_default();

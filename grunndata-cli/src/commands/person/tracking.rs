@@ -143,7 +143,7 @@ impl TrackedArgs {
             let mut out = std::io::stdout().lock();
             for person in &tracked {
                 let row = Tracked {
-                    nin: person.nin.to_string(),
+                    nin: person.nin.expose(),
                     added_at: person.added_at.to_rfc3339_opts(SecondsFormat::Secs, true),
                     note: person.note.clone(),
                     fetched: person.person_id.is_some(),

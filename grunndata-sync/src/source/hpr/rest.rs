@@ -120,7 +120,7 @@ impl HprRestClient {
         &self,
         nin: &NationalId,
     ) -> Result<Option<Parsed<HealthPersonnel>>, SourceError> {
-        let text = nin.to_string();
+        let text = nin.expose();
         let body = serde_json::to_vec(&ByNin {
             nin: &text,
             at_date: time::format_date(time::oslo_today()),

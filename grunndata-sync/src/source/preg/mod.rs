@@ -244,7 +244,7 @@ impl PregClient {
     ) -> Result<Option<Parsed<Person>>, SourceError> {
         let spec = self
             .person_query(RequestSpec::post(self.path("/person/get-by-nin")))
-            .form_body(vec![("nin".to_owned(), nin.to_string())])
+            .form_body(vec![("nin".to_owned(), nin.expose())])
             .allow(StatusCode::NOT_FOUND);
         let fetched = self.http.fetch(&spec).await?;
         if fetched.status == StatusCode::NOT_FOUND {
@@ -269,7 +269,7 @@ impl PregClient {
     ) -> Result<Vec<Parsed<Person>>, SourceError> {
         let form = nins
             .iter()
-            .map(|nin| ("nins".to_owned(), nin.to_string()))
+            .map(|nin| ("nins".to_owned(), nin.expose()))
             .collect();
         self.bulk("/person/bulk-by-nin", form).await
     }

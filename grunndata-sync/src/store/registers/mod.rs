@@ -9,9 +9,7 @@ mod brreg;
 mod hpr;
 mod preg;
 
-use std::fmt::Display;
-
-use crate::core::id::MaybeValid;
+use crate::core::id::{CanonicalText, MaybeValid};
 
 use super::value::Value;
 
@@ -21,13 +19,13 @@ struct InvalidIds(Vec<&'static str>);
 
 impl InvalidIds {
     /// The valid identifier's text, or `None` (noting `field`) when it is invalid or absent.
-    fn valid_text<T: Display>(
+    fn valid_text<T: CanonicalText>(
         &mut self,
         field: &'static str,
         id: Option<&MaybeValid<T>>,
     ) -> Option<String> {
         match id {
-            Some(MaybeValid::Valid(id)) => Some(id.to_string()),
+            Some(MaybeValid::Valid(id)) => Some(id.canonical_text()),
             Some(MaybeValid::Invalid(_)) => {
                 self.0.push(field);
                 None

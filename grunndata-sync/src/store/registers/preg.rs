@@ -1,6 +1,7 @@
 //! `preg`: Persontjenesten persons (tracked only), with every valid NIN they have held in
 //! `preg_identifier`.
 
+use crate::core::id::NationalId;
 use crate::core::model::Person;
 
 use super::super::Register;
@@ -42,7 +43,7 @@ impl sealed::Columns for Person {
         let name = self.name.as_ref().map(crate::core::model::Name::full);
         let name = name.filter(|name| !name.is_empty());
         vec![
-            Value::Text(self.current_nin().map(ToString::to_string)),
+            Value::Text(self.current_nin().map(NationalId::expose)),
             Value::Text(name.clone()),
             Value::text(search::normalise(name.as_deref())),
             Value::Date(self.birth_date),
@@ -69,7 +70,7 @@ impl sealed::Columns for Person {
             .identifiers
             .iter()
             .filter_map(|identifier| identifier.number.valid())
-            .map(ToString::to_string)
+            .map(NationalId::expose)
             .collect();
         nins.sort_unstable();
         nins.dedup();
