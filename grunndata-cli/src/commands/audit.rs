@@ -73,7 +73,7 @@ impl AuditArgs {
     }
 
     async fn list(self) -> anyhow::Result<Outcome> {
-        let store = MirrorArgs::open_existing(&self.db.load()?).await?;
+        let store = MirrorArgs::open_read_only(&self.db.load()?).await?;
         let query = AuditQuery {
             since: self
                 .since

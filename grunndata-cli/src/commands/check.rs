@@ -99,7 +99,7 @@ impl CheckArgs {
     async fn check(&self) -> anyhow::Result<Checked> {
         let config = self.mirror.load()?;
         // A check never creates a mirror: opening a missing SQLite file would make an empty one.
-        let store = MirrorArgs::open_existing(&config).await?;
+        let store = MirrorArgs::open_read_only(&config).await?;
         let at = self.at.map_or_else(Utc::now, |day| {
             DateTime::from_naive_utc_and_offset(day.and_time(NaiveTime::MIN), Utc)
         });

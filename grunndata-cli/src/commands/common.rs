@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 use grunndata_sync::config::Config;
 use grunndata_sync::core::id::NationalId;
-use grunndata_sync::store::{Location, Register, Store, default_url};
+use grunndata_sync::store::{Location, Register, Store, StoreOptions, default_url};
 
 use crate::exit::InvalidInput;
 
@@ -46,22 +46,50 @@ impl MirrorArgs {
         }
     }
 
-    /// Opens the mirror of `config` for reading: an SQLite file that does not exist is an
-    /// error saying how to create one, never an empty mirror created by a read.
+    /// Opens the existing mirror of `config` to write it (untrack, cursor set): an SQLite file
+    /// that does not exist is an error saying how to create one, never an empty mirror.
     pub async fn open_existing(config: &Config) -> anyhow::Result<Store> {
+        let url = Self::existing_url(config)?;
+        Store::open_with(&url, &Self::store_options(config, false))
+            .await
+            .context("opening the mirror")
+    }
+
+    /// The mirror's URL, if it exists (SQLite; a PostgreSQL mirror is checked on opening).
+    fn existing_url(config: &Config) -> anyhow::Result<String> {
         let url = Self::url(config)?;
         if let Location::Sqlite(path) = Location::parse(&url)?
             && !path.exists()
         {
             anyhow::bail!("no mirror at {}: {POPULATE}", path.display());
         }
-        Store::open(&url).await.context("opening the mirror")
+        Ok(url)
     }
 
     /// Opens (creating if needed) the mirror of `config`.
     pub async fn open(config: &Config) -> anyhow::Result<Store> {
         let url = Self::url(config)?;
-        Store::open(&url).await.context("opening the mirror")
+        Store::open_with(&url, &Self::store_options(config, false))
+            .await
+            .context("opening the mirror")
+    }
+
+    /// Opens the existing mirror of `config` read-only, as every command that only reads
+    /// does: it never creates a file, takes a lock or migrates (the sync job does), and works
+    /// on a read-only file or with a read-only PostgreSQL role.
+    pub async fn open_read_only(config: &Config) -> anyhow::Result<Store> {
+        let url = Self::existing_url(config)?;
+        Store::open_with(&url, &Self::store_options(config, true))
+            .await
+            .context("opening the mirror")
+    }
+
+    fn store_options(config: &Config, read_only: bool) -> StoreOptions {
+        StoreOptions {
+            read_only,
+            audit_path: config.store.audit_path.clone(),
+            ..StoreOptions::default()
+        }
     }
 }
 

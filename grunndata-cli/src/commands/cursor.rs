@@ -59,7 +59,7 @@ impl CursorArgs {
 
 async fn show(mirror: &MirrorArgs) -> anyhow::Result<Outcome> {
     let config = mirror.load()?;
-    let store = MirrorArgs::open_existing(&config).await?;
+    let store = MirrorArgs::open_read_only(&config).await?;
     let states = store.sync_states().await?;
     store.close().await;
     let mut out = std::io::stdout().lock();

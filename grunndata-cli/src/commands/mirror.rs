@@ -38,7 +38,7 @@ pub struct LookupArgs {
 impl LookupArgs {
     /// Opens a registry over the mirror, for this caller, as of `--at` if given.
     pub async fn open(&self) -> anyhow::Result<Registry> {
-        let store = MirrorArgs::open_existing(&self.db.load()?).await?;
+        let store = MirrorArgs::open_read_only(&self.db.load()?).await?;
         let options = RegistryOptions {
             actor: self.actor.clone(),
             ..RegistryOptions::default()

@@ -81,7 +81,7 @@ impl StatusArgs {
     async fn status(self) -> anyhow::Result<Outcome> {
         let config = self.mirror.load()?;
         let registers = common::chosen_registers(&self.source, &config)?;
-        let store = MirrorArgs::open_existing(&config).await?;
+        let store = MirrorArgs::open_read_only(&config).await?;
         // Offline, no clients: the lags that need upstream's feed head stay unknown, HPR's
         // (a time) is still shown. A configuration that builds no clients leaves the lag
         // unknown too, and says why.

@@ -250,3 +250,81 @@ async fn a_short_snapshot_fails_with_status_3_and_removes_nothing() {
         );
     }
 }
+
+/// Issue 14: lookups open the mirror read-only. Run as an unprivileged user (the test process
+/// is root in CI, for whom mode bits mean nothing) against a mirror file and directory that
+/// user cannot write, a lookup answers, and nothing in the directory changes.
+#[tokio::test]
+async fn lookups_work_on_a_mirror_the_user_cannot_write() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mirror_dir = dir.path().join("mirror");
+    std::fs::create_dir(&mirror_dir).expect("mirror dir");
+    let db = TestDb::sqlite_at(&mirror_dir.join("grunndata.db"));
+    let synced = run(&upstream, &db, &["sync", "--source", "brreg"]).await;
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    let orgnr = {
+        let store = Store::open(&db.url).await.expect("store");
+        let units = store
+            .search::<grunndata_sync::core::model::Organisation>("a", 1)
+            .await
+            .expect("search");
+        store.close().await;
+        units.first().expect("a unit").record.org_number.to_string()
+    };
+
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    // The binary where the unprivileged user can run it (CI's checkout may not be).
+    let binary = dir.path().join("grunndata");
+    std::fs::copy(env!("CARGO_BIN_EXE_grunndata"), &binary).expect("copy the binary");
+    mode(&binary, 0o755);
+    mode(dir.path(), 0o755);
+    let mirror_file = mirror_dir.join("grunndata.db");
+    mode(&mirror_file, 0o444);
+    mode(&mirror_dir, 0o555);
+    let before: Vec<_> = std::fs::read_dir(&mirror_dir)
+        .expect("list")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    let bytes = std::fs::read(&mirror_file).expect("read");
+
+    // Root ignores mode bits: drop to `nobody` for the lookup.
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    let mut command = if root {
+        let mut command = tokio::process::Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(&binary);
+        command
+    } else {
+        tokio::process::Command::new(&binary)
+    };
+    let output = command
+        .args(["org", &orgnr, "--json", "--db", &db.url])
+        .env_remove("GRUNNDATA_DB")
+        .env("HOME", dir.path())
+        .output()
+        .await
+        .expect("the lookup ran (setpriv is in util-linux)");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains(&orgnr), "{}", stdout(&output));
+    let after: Vec<_> = std::fs::read_dir(&mirror_dir)
+        .expect("list")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert_eq!(after, before, "nothing created beside the mirror");
+    assert_eq!(std::fs::read(&mirror_file).expect("read"), bytes);
+    mode(&mirror_dir, 0o755);
+}

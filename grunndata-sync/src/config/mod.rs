@@ -87,6 +87,11 @@ pub struct StoreConfig {
     /// `sqlite://PATH` or `postgres://…`. Unset: `$XDG_DATA_HOME/grunndata/grunndata.db`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// SQLite only: the audit log's own file (it never shares the mirror's writer, so audited
+    /// lookups never wait for a sync). Unset: `grunndata-audit.db` beside the mirror. Set it
+    /// when lookups run where the mirror's directory is read-only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_path: Option<std::path::PathBuf>,
 }
 
 /// `[sync]`

@@ -114,6 +114,41 @@ impl Registry {
         Ok(Self::from_store(store, options))
     }
 
+    /// Opens the existing mirror at `url` read-only, as a lookup node beside a sync job
+    /// should: it never creates a file, takes the open lock or runs a migration, works on a
+    /// read-only SQLite file and with a PostgreSQL role that may only read the mirror and
+    /// insert audit rows, and refuses a schema older or newer than this binary reads (naming
+    /// both versions). Audit rows go to the audit log's own place; on SQLite that is
+    /// `grunndata-audit.db` beside the mirror, or `audit_path` (for a read-only directory).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), grunndata_sync::registry::RegistryError> {
+    /// use grunndata_sync::registry::{Registry, RegistryOptions};
+    ///
+    /// let registry = Registry::open_read_only(
+    ///     "sqlite:///var/lib/grunndata/grunndata.db",
+    ///     Some("/var/lib/journal/grunndata-audit.db".into()),
+    ///     RegistryOptions::default(),
+    /// )
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn open_read_only(
+        url: &str,
+        audit_path: Option<std::path::PathBuf>,
+        options: RegistryOptions,
+    ) -> RegistryResult<Self> {
+        let store_options = StoreOptions {
+            read_only: true,
+            audit_path,
+            ..StoreOptions::default()
+        };
+        let store = Store::open_with(url, &store_options)
+            .await
+            .map_err(RegistryError::store("the mirror"))?;
+        Ok(Self::from_store(store, options))
+    }
+
     /// A registry over an open store — the way to share one `Store` with a sync engine in
     /// the same process, whose commits then show in the very next lookup.
     pub fn from_store(store: Store, options: RegistryOptions) -> Self {

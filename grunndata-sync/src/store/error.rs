@@ -138,6 +138,37 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// A read-only open found no mirror: it never creates one.
+    #[error("no mirror at {location}: `grunndata sync` creates and fills it")]
+    Missing {
+        /// The file path.
+        location: String,
+    },
+
+    /// The mirror was opened read-only and something tried to write it.
+    #[error("{operation}: the mirror at {location} is open read-only (the sync job is its writer)")]
+    ReadOnly {
+        /// The file path or PostgreSQL database/schema.
+        location: String,
+        /// What was tried.
+        operation: &'static str,
+    },
+
+    /// A read-only open found a schema older than this binary reads; only the sync job
+    /// migrates.
+    #[error(
+        "the mirror at {location} has schema version {found}, this binary reads version \
+         {supported}: run `grunndata sync` with this version to migrate it"
+    )]
+    SchemaTooOld {
+        /// The file path or PostgreSQL database/schema.
+        location: String,
+        /// The newest migration applied to the database.
+        found: i64,
+        /// The newest migration this binary knows.
+        supported: i64,
+    },
+
     /// Another process holds the writer lock of this mirror.
     #[error("another process is already writing to {location} (writer lock held)")]
     WriterBusy {

@@ -3,7 +3,6 @@
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::ErrorKind;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
@@ -97,6 +96,15 @@ pub fn default_url() -> Result<String, StoreError> {
     Ok(format!("sqlite://{}", default_sqlite_path()?.display()))
 }
 
+/// Makes `options` create files readable by their owner only (mode 0600 on Unix; elsewhere
+/// the directory's ACLs apply).
+pub(crate) fn private_file(options: &mut OpenOptions) {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    #[cfg(not(unix))]
+    let _ = options;
+}
+
 /// Creates the database's directory (mode 0700, only the levels that are missing) and the file
 /// itself (mode 0600) if it does not exist, so that it never exists with wider permissions.
 /// An existing file is left as it is.
@@ -104,22 +112,20 @@ pub(crate) fn prepare_sqlite_file(path: &Path) -> Result<(), StoreError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
         && !dir.exists()
     {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|source| StoreError::Create {
-                what: "directory",
-                path: dir.to_owned(),
-                source,
-            })?;
+        let mut builder = DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|source| StoreError::Create {
+            what: "directory",
+            path: dir.to_owned(),
+            source,
+        })?;
     }
-    match OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    private_file(&mut options);
+    match options.open(path) {
         Ok(_) => Ok(()),
         Err(error) if error.kind() == ErrorKind::AlreadyExists => Ok(()),
         Err(source) => Err(StoreError::Create {

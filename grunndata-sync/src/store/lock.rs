@@ -7,7 +7,6 @@
 //! A standby sync node simply retries [`Store::writer_lock`](super::Store::writer_lock).
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
@@ -53,13 +52,10 @@ impl WriterLock {
 
 /// Opens (creating, private to the user) a file used only for its lock.
 fn open_lock_file(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    super::location::private_file(&mut options);
+    options.open(path)
 }
 
 pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreError> {

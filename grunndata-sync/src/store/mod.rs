@@ -31,6 +31,7 @@
 //! ```
 
 mod audit;
+mod audit_sink;
 mod batch;
 mod bulk;
 mod digest;
@@ -54,12 +55,15 @@ mod tracked;
 mod value;
 mod write;
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, SqliteConnection};
 
 pub use audit::{AuditEntry, AuditQuery, AuditRecord};
+pub use audit_sink::default_audit_path;
 pub use batch::{Batch, BatchOutcome, Change, Delete, QuarantineEntry, Snapshot, Upsert};
 pub use digest::{RecordDigest, RegisterDigest};
 pub use error::{StoreError, StoreResult};
@@ -84,6 +88,15 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// How long an SQLite write waits for another process's write lock. Default 30 s.
     pub busy_timeout: Duration,
+    /// Open for reading only: never create a file, take a lock or migrate; refuse a schema
+    /// other than this binary's; refuse every write but audit rows. For lookup nodes beside a
+    /// sync job ([`Store::open_read_only`]). Default `false`.
+    pub read_only: bool,
+    /// SQLite: where the audit log is written (its own file, so audited lookups never wait
+    /// for a sync batch). Default: [`default_audit_path`] of the mirror — `grunndata-audit.db`
+    /// beside `grunndata.db`. Set it when the mirror's directory is read-only. PostgreSQL keeps
+    /// the audit log in the mirror's schema.
+    pub audit_path: Option<PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -91,6 +104,8 @@ impl Default for StoreOptions {
         Self {
             max_connections: 8,
             busy_timeout: Duration::from_secs(30),
+            read_only: false,
+            audit_path: None,
         }
     }
 }
@@ -109,6 +124,7 @@ pub enum BackendKind {
 pub struct Store {
     backend: Backend,
     notifier: notify::Notifier,
+    audit: Arc<audit_sink::AuditSink>,
 }
 
 #[derive(Debug, Clone)]
@@ -145,11 +161,14 @@ macro_rules! in_transaction {
             Backend::Sqlite(backend) => {
                 // IMMEDIATE takes the write lock up front, so a second writer process waits
                 // (busy timeout) instead of failing when it upgrades a read.
-                let mut tx = backend
+                let writer = backend
                     .writer
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(db)?;
+                    .as_ref()
+                    .ok_or_else(|| StoreError::ReadOnly {
+                        location: backend.location(),
+                        operation: $op,
+                    })?;
+                let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
                 let result = {
                     let $conn: &mut SqliteConnection = &mut tx;
                     $body
@@ -157,6 +176,12 @@ macro_rules! in_transaction {
                 finish(tx, result, db).await
             }
             Backend::Postgres(backend) => {
+                if backend.read_only {
+                    return Err(StoreError::ReadOnly {
+                        location: backend.location.clone(),
+                        operation: $op,
+                    });
+                }
                 let mut tx = backend.pool.begin().await.map_err(db)?;
                 let result = {
                     let $conn: &mut PgConnection = &mut tx;
@@ -209,18 +234,56 @@ impl Store {
     /// database that is not grunndata's ([`StoreError::NotGrunndata`]) or is newer than this
     /// binary ([`StoreError::SchemaTooNew`]) — never overwriting it.
     pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Self> {
-        let backend = match Location::parse(url)? {
-            Location::Sqlite(path) => Backend::Sqlite(sqlite::open(&path, options).await?),
+        let (backend, audit) = match Location::parse(url)? {
+            Location::Sqlite(path) => {
+                let backend = if options.read_only {
+                    sqlite::open_read_only(&path, options).await?
+                } else {
+                    sqlite::open(&path, options).await?
+                };
+                let audit_path = options
+                    .audit_path
+                    .clone()
+                    .unwrap_or_else(|| default_audit_path(&path));
+                let audit = audit_sink::AuditSink::sqlite(
+                    audit_path,
+                    options.busy_timeout,
+                    backend.readers.clone(),
+                );
+                (Backend::Sqlite(backend), audit)
+            }
             Location::Postgres(url) => {
-                Backend::Postgres(Box::new(postgres::open(&url, options).await?))
+                let mut backend = if options.read_only {
+                    postgres::open_read_only(&url, options).await?
+                } else {
+                    postgres::open(&url, options).await?
+                };
+                backend.read_only = options.read_only;
+                let audit = audit_sink::AuditSink::postgres(&backend.options, &backend.location);
+                (Backend::Postgres(Box::new(backend)), audit)
             }
         };
         let store = Self {
             backend,
             notifier: notify::Notifier::new(),
+            audit: Arc::new(audit),
         };
         tracing::debug!(location = %store.location(), "opened mirror store");
         Ok(store)
+    }
+
+    /// Opens the existing mirror at `url` for reading only (see
+    /// [`StoreOptions::read_only`]): for lookup nodes, which never create, lock or migrate a
+    /// mirror. Audit rows are still written, to the audit log's own place.
+    pub async fn open_read_only(url: &str) -> StoreResult<Self> {
+        Self::open_with(
+            url,
+            &StoreOptions {
+                read_only: true,
+                ..StoreOptions::default()
+            },
+        )
+        .await
     }
 
     /// Which backend this store uses.
@@ -245,16 +308,25 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(backend) => {
                 backend.readers.close().await;
-                backend.writer.close().await;
+                if let Some(writer) = &backend.writer {
+                    writer.close().await;
+                }
             }
             Backend::Postgres(backend) => backend.pool.close().await,
         }
+        self.audit.close().await;
     }
 
     /// Takes the mirror's single-writer lock, or fails at once with
     /// [`StoreError::WriterBusy`] if another process holds it. Sync jobs hold it while they
     /// run; lookups never need it.
     pub async fn writer_lock(&self) -> StoreResult<WriterLock> {
+        if self.is_read_only() {
+            return Err(StoreError::ReadOnly {
+                location: self.location(),
+                operation: "taking the writer lock",
+            });
+        }
         match &self.backend {
             Backend::Sqlite(backend) => lock::sqlite(&backend.lock_path(), &backend.location()),
             Backend::Postgres(backend) => lock::postgres(&backend.options, &backend.location).await,
@@ -649,18 +721,28 @@ impl Store {
     // ----- audit and quarantine -----------------------------------------------------------
 
     /// Appends a lookup to the audit log; returns its id. There is no way to change or remove
-    /// an entry.
+    /// an entry. The audit log has its own path to its database, so this never waits for a
+    /// sync batch (see `audit_sink.rs`); it works on a read-only store too.
     pub async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<i64> {
-        in_transaction!(self, "appending to the audit log", entry.register, |conn| {
-            audit::append(conn, entry).await
-        })
+        self.audit.append(entry).await
     }
 
     /// Audit entries matching `query`, newest first.
     pub async fn audit_log(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
-        with_reader!(self, "reading the audit log", None, |conn| {
-            audit::list(conn, query).await
-        })
+        self.audit.list(query).await
+    }
+
+    /// Where the audit log is, for people: its own SQLite file, or the PostgreSQL table.
+    pub fn audit_location(&self) -> String {
+        self.audit.location()
+    }
+
+    /// Whether this store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        match &self.backend {
+            Backend::Sqlite(backend) => backend.writer.is_none(),
+            Backend::Postgres(backend) => backend.read_only,
+        }
     }
 
     /// The newest `limit` quarantine entries, of `register` or of all registers.

@@ -74,6 +74,16 @@ impl TestDb {
         }
     }
 
+    /// An SQLite database at `path` (not created), in a directory the caller owns.
+    pub fn sqlite_at(path: &std::path::Path) -> Self {
+        Self {
+            kind: Kind::Sqlite,
+            url: format!("sqlite://{}", path.display()),
+            dir: None,
+            postgres: None,
+        }
+    }
+
     /// A new, empty PostgreSQL database, or `None` when PostgreSQL tests are skipped.
     pub async fn postgres() -> Option<Self> {
         let Ok(admin) = std::env::var("GRUNNDATA_TEST_PG") else {

@@ -137,7 +137,7 @@ impl TrackedArgs {
     pub fn run(self) -> anyhow::Result<Outcome> {
         common::runtime()?.block_on(async {
             let config = self.mirror.load()?;
-            let store = MirrorArgs::open_existing(&config).await?;
+            let store = MirrorArgs::open_read_only(&config).await?;
             let tracked = store.tracked_persons().await?;
             store.close().await;
             let mut out = std::io::stdout().lock();

@@ -14,7 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection};
 
 use super::exec::{Exec, fetch_optional};
-use super::sqlite::{check_versions, migrate_error};
+use super::sqlite::{check_versions, migrate_error, require_versions};
 use super::value::Kind;
 use super::{StoreError, StoreOptions};
 
@@ -28,6 +28,8 @@ pub(crate) struct PgBackend {
     pub(crate) options: PgConnectOptions,
     /// `PostgreSQL host:port/database` — never the password.
     pub(crate) location: String,
+    /// Opened read-only: writes are refused before they reach the database.
+    pub(crate) read_only: bool,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -41,19 +43,7 @@ impl std::fmt::Debug for PgBackend {
 
 /// Opens the mirror at `url`, creating or migrating its tables in the current schema.
 pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<PgBackend, StoreError> {
-    let connect_options = PgConnectOptions::from_str(url)
-        .map_err(|error| StoreError::InvalidUrl {
-            reason: error.to_string(),
-        })?
-        .application_name("grunndata");
-    let location = format!(
-        "PostgreSQL {}:{}/{}",
-        connect_options.get_host(),
-        connect_options.get_port(),
-        connect_options
-            .get_database()
-            .unwrap_or("(default database)")
-    );
+    let (connect_options, location) = connect_options(url)?;
     // One direct connection first: a wrong host or port fails at once with the driver's own
     // error (a pool would keep retrying a refused connection until its timeout).
     let mut conn = PgConnection::connect_with(&connect_options)
@@ -84,7 +74,88 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<PgBackend,
         pool,
         options: connect_options,
         location,
+        read_only: false,
     })
+}
+
+/// Opens the mirror at `url` for reading only: no migration, and the schema must be exactly
+/// the one this binary reads. Works with a role that may only read the mirror (and insert
+/// audit rows).
+pub(crate) async fn open_read_only(
+    url: &str,
+    options: &StoreOptions,
+) -> Result<PgBackend, StoreError> {
+    let (connect_options, location) = connect_options(url)?;
+    let mut conn = PgConnection::connect_with(&connect_options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            location: location.clone(),
+            source,
+        })?;
+    let checked = require_current_schema(&mut conn, &location).await;
+    let _ = conn.close().await;
+    let schema = checked?;
+    let location = format!("{location} (schema {schema})");
+    let pool = PgPoolOptions::new()
+        .max_connections(options.max_connections.max(2))
+        .acquire_timeout(Duration::from_mins(1))
+        .connect_lazy_with(connect_options.clone());
+    Ok(PgBackend {
+        pool,
+        options: connect_options,
+        location,
+        read_only: false,
+    })
+}
+
+/// The connect options of `url` and the mirror's location for people (never a password).
+fn connect_options(url: &str) -> Result<(PgConnectOptions, String), StoreError> {
+    let connect_options = PgConnectOptions::from_str(url)
+        .map_err(|error| StoreError::InvalidUrl {
+            reason: error.to_string(),
+        })?
+        .application_name("grunndata");
+    let location = format!(
+        "PostgreSQL {}:{}/{}",
+        connect_options.get_host(),
+        connect_options.get_port(),
+        connect_options
+            .get_database()
+            .unwrap_or("(default database)")
+    );
+    Ok((connect_options, location))
+}
+
+/// Checks that the current schema is grunndata's at exactly this binary's version; returns
+/// the schema's name.
+async fn require_current_schema(
+    conn: &mut PgConnection,
+    location: &str,
+) -> Result<String, StoreError> {
+    let db = StoreError::db("inspecting the database", None);
+    let schema = fetch_optional(conn, "SELECT current_schema()::text", &[], &[Kind::Text])
+        .await
+        .map_err(&db)?
+        .and_then(|mut row| row.text(0))
+        .unwrap_or_default();
+    let application = fetch_optional(
+        conn,
+        "SELECT value FROM grunndata_meta WHERE key = 'application'",
+        &[],
+        &[Kind::Text],
+    )
+    .await
+    .ok()
+    .flatten()
+    .and_then(|mut row| row.text(0));
+    if application.as_deref() != Some("grunndata") {
+        return Err(StoreError::Missing {
+            location: format!("{location} (schema {schema})"),
+        });
+    }
+    let applied = applied_versions(conn).await.map_err(&db)?;
+    require_versions(&applied, &MIGRATOR, location)?;
+    Ok(schema)
 }
 
 /// Checks that the current schema is empty or grunndata's, and not newer than this binary.

@@ -34,7 +34,8 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 pub(crate) struct SqliteBackend {
     pub(crate) path: PathBuf,
     /// At most one connection: every write transaction of this process goes through it.
-    pub(crate) writer: SqlitePool,
+    /// `None` when opened read-only.
+    pub(crate) writer: Option<SqlitePool>,
     /// Read-only (`query_only`) connections for lookups.
     pub(crate) readers: SqlitePool,
 }
@@ -126,9 +127,117 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
         .map_err(connect)?;
     Ok(SqliteBackend {
         path: path.to_owned(),
-        writer,
+        writer: Some(writer),
         readers,
     })
+}
+
+/// Opens the existing mirror at `path` for reading only: no file is created, no lock taken, no
+/// migration run, and the connections are read-only (`SQLITE_OPEN_READONLY`), so a read-only
+/// file or directory is enough. The schema must be the one this binary reads.
+pub(crate) async fn open_read_only(
+    path: &Path,
+    options: &StoreOptions,
+) -> Result<SqliteBackend, StoreError> {
+    let location = path.display().to_string();
+    if !path.is_file() {
+        return Err(StoreError::Missing { location });
+    }
+    check_header(path, &location)?;
+    let base = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .read_only(true)
+        .busy_timeout(options.busy_timeout);
+    let connect = |source| StoreError::Connect {
+        location: location.clone(),
+        source,
+    };
+    // A WAL-mode file needs its -shm index to be read; where this process cannot create it
+    // (a directory it cannot write) and no writer has it open (no -wal/-shm), nothing can be
+    // changing the file, so it is read as immutable.
+    let mut immutable = false;
+    let checked = match probe_schema(&base, &location).await {
+        Err(StoreError::Database { .. } | StoreError::Connect { .. }) if !wal_files_exist(path) => {
+            immutable = true;
+            probe_schema(&base.clone().immutable(true), &location).await
+        }
+        other => other,
+    };
+    checked?;
+    let base = base.immutable(immutable);
+    let readers = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .test_before_acquire(false)
+        .connect_with(base)
+        .await
+        .map_err(connect)?;
+    Ok(SqliteBackend {
+        path: path.to_owned(),
+        writer: None,
+        readers,
+    })
+}
+
+/// Connects once with `options` and checks the schema (see [`require_current_schema`]).
+async fn probe_schema(options: &SqliteConnectOptions, location: &str) -> Result<(), StoreError> {
+    let mut probe = SqliteConnection::connect_with(options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            location: location.to_owned(),
+            source,
+        })?;
+    let checked = require_current_schema(&mut probe, location).await;
+    let _ = probe.close().await;
+    checked
+}
+
+/// Whether the mirror's `-wal` or `-shm` file exists (a writer has it open, or left it).
+fn wal_files_exist(path: &Path) -> bool {
+    suffixed(path, "-wal").exists() || suffixed(path, "-shm").exists()
+}
+
+/// Refuses a file that is not grunndata's, or whose schema is older or newer than this binary
+/// reads (a read-only open never migrates).
+async fn require_current_schema(
+    conn: &mut SqliteConnection,
+    location: &str,
+) -> Result<(), StoreError> {
+    let db = StoreError::db("inspecting the database", None);
+    let application_id = fetch_optional(conn, "PRAGMA application_id", &[], &[Kind::Int])
+        .await
+        .map_err(db)?
+        .and_then(|mut row| row.int(0))
+        .unwrap_or(0);
+    if application_id != APPLICATION_ID {
+        return Err(StoreError::NotGrunndata {
+            location: location.to_owned(),
+            reason: format!("application_id {application_id:#x}, not a grunndata mirror"),
+        });
+    }
+    let applied = applied_versions(conn)
+        .await
+        .map_err(StoreError::db("inspecting the database", None))?;
+    require_versions(&applied, &MIGRATOR, location)
+}
+
+/// Refuses applied migrations that are not exactly the ones this binary knows: newer (a
+/// migration it does not know) or older (one it knows is missing).
+pub(crate) fn require_versions(
+    applied: &[i64],
+    migrator: &Migrator,
+    location: &str,
+) -> Result<(), StoreError> {
+    check_versions(applied, migrator, location)?;
+    let supported = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    if migrator.iter().any(|m| !applied.contains(&m.version)) {
+        return Err(StoreError::SchemaTooOld {
+            location: location.to_owned(),
+            found: applied.iter().copied().max().unwrap_or(0),
+            supported,
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a non-empty file that is not an SQLite database at all.
