@@ -156,7 +156,14 @@ async fn read_only_refuses_an_older_or_newer_schema() {
             .unwrap_or_else(|e| panic!("open: {e}"))
             .close()
             .await;
-        execute(&db, "UPDATE _sqlx_migrations SET version = 99990101000000").await;
+        let newest = "(SELECT max(version) FROM _sqlx_migrations)";
+        execute(
+            &db,
+            &format!(
+                "UPDATE _sqlx_migrations SET version = 99990101000000 WHERE version = {newest}"
+            ),
+        )
+        .await;
         let error = Store::open_read_only(&db.url).await.err();
         let Some(StoreError::SchemaTooNew {
             found, supported, ..
@@ -304,5 +311,104 @@ async fn audited_lookups_do_not_wait_for_the_mirrors_writer() {
         .await
         .unwrap_or_else(|e| panic!("audit log: {e}"));
     assert!(audit.len() >= 2, "{audit:?}");
+    store.close().await;
+}
+
+fn entry(at: chrono::DateTime<chrono::Utc>, subject: &str) -> grunndata_sync::store::AuditEntry {
+    grunndata_sync::store::AuditEntry {
+        at,
+        actor: "test".to_owned(),
+        purpose: "retention".to_owned(),
+        register: None,
+        subject: subject.to_owned(),
+        result: "found".to_owned(),
+    }
+}
+
+/// `[store] audit_retention`: entries older than the bound go, the rest stay, and the log is
+/// still append-only for everything else.
+#[tokio::test]
+async fn audit_retention_removes_only_old_entries() {
+    for kind in [Kind::Sqlite, Kind::Postgres] {
+        let Some(db) = (match kind {
+            Kind::Sqlite => Some(TestDb::sqlite()),
+            Kind::Postgres => TestDb::postgres().await,
+        }) else {
+            continue;
+        };
+        let store = Store::open(&db.url)
+            .await
+            .unwrap_or_else(|e| panic!("open: {e}"));
+        let now = chrono::Utc::now();
+        for (days, subject) in [(500, "old"), (10, "recent"), (0, "today")] {
+            store
+                .append_audit(&entry(now - chrono::Duration::days(days), subject))
+                .await
+                .unwrap_or_else(|e| panic!("append: {e}"));
+        }
+        let removed = store
+            .prune_audit(now - chrono::Duration::days(400))
+            .await
+            .unwrap_or_else(|e| panic!("prune: {e}"));
+        assert_eq!(removed, 1, "{kind:?}");
+        let left: Vec<String> = store
+            .audit_log(&AuditQuery::default())
+            .await
+            .unwrap_or_else(|e| panic!("list: {e}"))
+            .into_iter()
+            .map(|record| record.entry.subject)
+            .collect();
+        assert_eq!(left, ["today", "recent"], "{kind:?}");
+
+        // Outside a prune, a delete is refused.
+        let audit_url = match kind {
+            Kind::Sqlite => format!("sqlite://{}", store.audit_location()),
+            Kind::Postgres => db.url.clone(),
+        };
+        let refused = match kind {
+            Kind::Sqlite => sqlx::SqliteConnection::connect(&audit_url)
+                .await
+                .unwrap_or_else(|e| panic!("connect: {e}"))
+                .execute("DELETE FROM audit_log")
+                .await
+                .is_err(),
+            Kind::Postgres => sqlx::PgConnection::connect(&audit_url)
+                .await
+                .unwrap_or_else(|e| panic!("connect: {e}"))
+                .execute("DELETE FROM audit_log")
+                .await
+                .is_err(),
+        };
+        assert!(refused, "{kind:?}: the audit log stays append-only");
+        store.close().await;
+    }
+}
+
+/// A mirror made before the audit log had its own file keeps its audit history: the new file
+/// takes the old rows over on first use.
+#[tokio::test]
+async fn an_older_mirrors_audit_rows_are_taken_over() {
+    let db = TestDb::sqlite();
+    Store::open(&db.url)
+        .await
+        .unwrap_or_else(|e| panic!("open: {e}"))
+        .close()
+        .await;
+    execute(
+        &db,
+        "INSERT INTO audit_log (at, actor, purpose, register, subject, result) \
+         VALUES ('2025-01-02T03:04:05Z', 'kari', 'ticket 1', 'hpr', '9144889', 'found')",
+    )
+    .await;
+    let store = Store::open_read_only(&db.url)
+        .await
+        .unwrap_or_else(|e| panic!("open: {e}"));
+    let records = store
+        .audit_log(&AuditQuery::default())
+        .await
+        .unwrap_or_else(|e| panic!("list: {e}"));
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].entry.actor, "kari");
+    assert_eq!(records[0].id, 1);
     store.close().await;
 }

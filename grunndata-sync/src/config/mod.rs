@@ -92,6 +92,16 @@ pub struct StoreConfig {
     /// when lookups run where the mirror's directory is read-only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_path: Option<std::path::PathBuf>,
+    /// How long audit entries are kept (`400d`, `10y`); older ones are removed by `grunndata
+    /// sync` after each run. Unset: kept for ever. Mind the law that applies to you: the
+    /// audit log is the record of who looked up whom, and it cannot be rebuilt.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub audit_retention: Option<Duration>,
 }
 
 /// `[sync]`

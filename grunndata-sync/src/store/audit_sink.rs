@@ -15,6 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use tokio::sync::OnceCell;
@@ -42,9 +43,12 @@ const AUDIT_SCHEMA: &[&str] = &[
     "CREATE INDEX ix_audit_subject ON audit_log (subject)",
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
-     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    NO_DELETE_TRIGGER,
 ];
+
+/// The trigger that refuses deletes (lifted only inside a retention prune).
+const NO_DELETE_TRIGGER: &str = "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END";
 
 /// The columns copied from an older mirror's own `audit_log`.
 const COLUMNS: &str = "id, at, actor, purpose, register, subject, result";
@@ -127,6 +131,38 @@ impl AuditSink {
             Self::Postgres { pool, .. } => {
                 let mut conn = pool.acquire().await.map_err(db(None))?;
                 audit::list(&mut *conn, query).await
+            }
+        }
+    }
+
+    /// Removes the entries older than `before` (the audit retention); returns how many. The
+    /// append-only rule is lifted for this one transaction and nothing else.
+    pub(crate) async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let db = StoreError::db("pruning the audit log", None);
+        let delete = "DELETE FROM audit_log WHERE at < $1";
+        let args = [Value::timestamp(before)];
+        match self {
+            Self::Sqlite { .. } => {
+                let pool = self.sqlite_pool().await?;
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(&db)?;
+                let conn: &mut sqlx::SqliteConnection = &mut tx;
+                conn.execute("DROP TRIGGER audit_log_no_delete", &[])
+                    .await
+                    .map_err(&db)?;
+                let removed = conn.execute(delete, &args).await.map_err(&db)?;
+                conn.execute(NO_DELETE_TRIGGER, &[]).await.map_err(&db)?;
+                tx.commit().await.map_err(&db)?;
+                Ok(removed)
+            }
+            Self::Postgres { pool, .. } => {
+                let mut tx = pool.begin().await.map_err(&db)?;
+                let conn: &mut sqlx::PgConnection = &mut tx;
+                conn.execute("SET LOCAL grunndata.audit_retention = 'prune'", &[])
+                    .await
+                    .map_err(&db)?;
+                let removed = conn.execute(delete, &args).await.map_err(&db)?;
+                tx.commit().await.map_err(&db)?;
+                Ok(removed)
             }
         }
     }

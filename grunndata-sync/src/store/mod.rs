@@ -732,6 +732,13 @@ impl Store {
         self.audit.list(query).await
     }
 
+    /// Removes the audit entries older than `before` — the audit retention
+    /// (`[store] audit_retention`, applied by `grunndata sync` after each run; default: keep
+    /// everything). Returns how many were removed. Nothing else can remove or change an entry.
+    pub async fn prune_audit(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        self.audit.prune(before).await
+    }
+
     /// Where the audit log is, for people: its own SQLite file, or the PostgreSQL table.
     pub fn audit_location(&self) -> String {
         self.audit.location()

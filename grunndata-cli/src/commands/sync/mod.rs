@@ -144,6 +144,7 @@ impl SyncArgs {
         loop {
             let report = engine.run(&registers, &request).await;
             self.print(&report)?;
+            apply_audit_retention(&config, &store).await?;
             if !self.watch || self.once || stop.is_cancelled() {
                 store.close().await;
                 return finish(&report);
@@ -179,6 +180,21 @@ fn finish(report: &RunReport) -> anyhow::Result<Outcome> {
     }
     let names: Vec<String> = failed.iter().map(ToString::to_string).collect();
     anyhow::bail!("sync failed for {}", names.join(", "))
+}
+
+/// Removes audit entries older than `[store] audit_retention`, if set (default: keep all).
+async fn apply_audit_retention(config: &Config, store: &Store) -> anyhow::Result<()> {
+    let Some(retention) = config.store.audit_retention else {
+        return Ok(());
+    };
+    let before = chrono::Utc::now()
+        - chrono::Duration::from_std(retention).context("[store] audit_retention is too long")?;
+    let removed = store
+        .prune_audit(before)
+        .await
+        .context("applying the audit retention")?;
+    tracing::info!(removed, %before, "audit retention applied");
+    Ok(())
 }
 
 /// Tracks the persons listed in `[preg] tracked_persons_file`, if set.
