@@ -32,3 +32,6 @@ pub mod check;
 pub mod codes;
 pub mod id;
 pub mod model;
+pub mod register;
+
+pub use register::{Register, UnknownRegister};

@@ -5,6 +5,7 @@
 //! (`--rule`), so rename only with a deprecation.
 
 use super::Severity;
+use crate::register::Register;
 
 /// One consistency rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +20,7 @@ pub struct Rule {
     /// The other registers the rule reads to judge it (an AR organisation against Brreg, say).
     /// Where one of them is not mirrored, the rule is skipped rather than flagging every
     /// record for what it cannot see.
-    pub joins: &'static [&'static str],
+    pub joins: &'static [Register],
     /// What the rule finds, in one line.
     pub description: &'static str,
     /// Why it matters to patients and to the people who send messages.
@@ -30,8 +31,8 @@ pub struct Rule {
 
 impl Rule {
     /// Every register the rule needs mirrored: its own (unless `any`) and those it joins.
-    pub fn needs(&self) -> impl Iterator<Item = &'static str> {
-        let own = (self.register != "any").then_some(self.register);
+    pub fn needs(&self) -> impl Iterator<Item = Register> {
+        let own = self.register.parse::<Register>().ok();
         own.into_iter().chain(self.joins.iter().copied())
     }
 
@@ -63,7 +64,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-org-missing-in-brreg",
         severity: Severity::Warning,
         register: "ar",
-        joins: &["brreg"],
+        joins: &[Register::Brreg],
         description: "An active AR organisation's organisation number is not in the Brreg mirror.",
         why: "Messages are routed to an organisation that Enhetsregisteret does not know: a \
               typo in AR, or a Brreg mirror that is incomplete.",
@@ -74,7 +75,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-org-inactive-in-brreg",
         severity: Severity::Error,
         register: "ar",
-        joins: &["brreg"],
+        joins: &[Register::Brreg],
         description: "An active AR organisation is deleted, closed, bankrupt or being wound up \
                       in Brreg.",
         why: "Referrals and results are sent to an organisation that no longer operates.",
@@ -113,7 +114,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-person-hpr-missing",
         severity: Severity::Error,
         register: "ar",
-        joins: &["hpr"],
+        joins: &[Register::Hpr],
         description: "An active AR person's HPR number is not in the HPR mirror.",
         why: "The receiver of a message cannot be tied to a health professional, so nobody \
               can tell whether they may receive it.",
@@ -124,7 +125,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-person-hpr-replaced",
         severity: Severity::Warning,
         register: "ar",
-        joins: &["hpr"],
+        joins: &[Register::Hpr],
         description: "An active AR person points at an HPR number that HPR has replaced \
                       (erstattet av) by another.",
         why: "The approvals that matter live under the new number; checks against the old \
@@ -135,7 +136,7 @@ pub static RULES: &[Rule] = &[
         id: "ar-person-not-authorised",
         severity: Severity::Error,
         register: "ar",
-        joins: &["hpr"],
+        joins: &[Register::Hpr],
         description: "An active AR person has no HPR approval in force today (all expired, \
                       ended or suspended).",
         why: "Messages and referrals still reach a person who may not practise.",
@@ -158,7 +159,7 @@ pub static RULES: &[Rule] = &[
         id: "hpr-deceased-with-open-approval",
         severity: Severity::Error,
         register: "hpr",
-        joins: &["preg"],
+        joins: &[Register::Preg],
         description: "A health worker whose NIN belongs to a tracked person registered deceased \
                       still has an approval open.",
         why: "A dead person's authorisation can be used by someone else, and lists of GPs \

@@ -124,7 +124,6 @@ impl CheckOptions {
     /// The registers `rule` needs that are not mirrored (empty when it can run).
     fn missing(&self, rule: &Rule) -> Vec<Register> {
         rule.needs()
-            .filter_map(|name| name.parse::<Register>().ok())
             .filter(|register| !self.mirrored.contains(register))
             .collect()
     }

@@ -1,11 +1,13 @@
-//! The four mirrored registers.
+//! The four mirrored registers: named by sources, configuration, the store and the checks,
+//! so they live here, below all of them.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// One of the mirrored registers; each has its own table family in the store.
+/// One of the mirrored registers; each has its own upstream client and its own table family
+/// in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Register {
