@@ -37,13 +37,14 @@ mod maskinporten;
 mod provider;
 pub(crate) mod random;
 pub mod scopes;
-mod secret;
+#[cfg(feature = "fake")]
 pub mod testkeys;
 mod token;
 mod transport;
 pub mod verify;
 mod verifying_key;
 
+pub use crate::secret::Secret;
 pub use assertion::{ClientAssertion, JwtGrant};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use dpop::{DpopProof, htu};
@@ -54,7 +55,6 @@ pub use jsonwebtoken::jwk::Jwk;
 pub use key::{KeyFile, SigningKey, VerifyingKey};
 pub use maskinporten::{MaskinportenClient, MaskinportenClientBuilder};
 pub use provider::TokenProvider;
-pub use secret::Secret;
 pub use token::{AccessToken, TokenType};
 
 /// `client_assertion_type` for `private_key_jwt` client authentication (RFC 7523 §2.2).

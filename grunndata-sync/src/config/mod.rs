@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use env::apply_env;
 
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// Why the configuration could not be read.
 #[derive(Debug, thiserror::Error)]

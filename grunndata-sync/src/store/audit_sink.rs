@@ -16,19 +16,28 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+#[cfg(feature = "sqlite")]
 use tokio::sync::OnceCell;
 
 use super::audit::{self, AuditEntry, AuditQuery, AuditRecord};
-use super::exec::{Exec, fetch_optional};
-use super::value::{Kind, Value};
+use super::exec::Exec;
+#[cfg(feature = "sqlite")]
+use super::exec::fetch_optional;
+#[cfg(feature = "sqlite")]
+use super::value::Kind;
+use super::value::Value;
 use super::{Register, StoreError};
 
 /// `PRAGMA application_id` of a grunndata audit file: `GRNA` in ASCII.
+#[cfg(feature = "sqlite")]
 const AUDIT_APPLICATION_ID: i64 = 0x4752_4E41;
 
 /// The audit file's schema (version 1): the mirror's `audit_log`, append-only.
+#[cfg(feature = "sqlite")]
 const AUDIT_SCHEMA: &[&str] = &[
     "CREATE TABLE audit_log (\
         id       INTEGER PRIMARY KEY AUTOINCREMENT,\
@@ -47,10 +56,12 @@ const AUDIT_SCHEMA: &[&str] = &[
 ];
 
 /// The trigger that refuses deletes (lifted only inside a retention prune).
+#[cfg(feature = "sqlite")]
 const NO_DELETE_TRIGGER: &str = "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END";
 
 /// The columns copied from an older mirror's own `audit_log`.
+#[cfg(feature = "sqlite")]
 const COLUMNS: &str = "id, at, actor, purpose, register, subject, result";
 
 /// The default audit file of the mirror at `mirror`: `grunndata-audit.db` beside
@@ -66,27 +77,47 @@ pub fn default_audit_path(mirror: &Path) -> PathBuf {
 #[derive(Debug)]
 pub(crate) enum AuditSink {
     /// A file of its own, opened on first use.
-    Sqlite {
-        path: PathBuf,
-        busy_timeout: Duration,
-        /// The mirror's readers, to take over the rows of an older mirror's `audit_log`.
-        mirror: SqlitePool,
-        pool: OnceCell<SqlitePool>,
-    },
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqliteAudit),
     /// The mirror's `audit_log` table through a pool of its own.
+    #[cfg(feature = "postgres")]
     Postgres { pool: PgPool, location: String },
 }
 
+/// The SQLite audit file, opened on first use.
+#[cfg(feature = "sqlite")]
+#[derive(Debug)]
+pub(crate) struct SqliteAudit {
+    path: PathBuf,
+    busy_timeout: Duration,
+    /// The mirror's readers, to take over the rows of an older mirror's `audit_log`.
+    mirror: SqlitePool,
+    pool: OnceCell<SqlitePool>,
+}
+
+#[cfg(feature = "sqlite")]
+impl SqliteAudit {
+    /// The audit file's pool, creating the file (and taking over an older mirror's rows) on
+    /// first use.
+    async fn pool(&self) -> Result<&SqlitePool, StoreError> {
+        self.pool
+            .get_or_try_init(|| open_sqlite(&self.path, self.busy_timeout, &self.mirror))
+            .await
+    }
+}
+
 impl AuditSink {
+    #[cfg(feature = "sqlite")]
     pub(crate) fn sqlite(path: PathBuf, busy_timeout: Duration, mirror: SqlitePool) -> Self {
-        Self::Sqlite {
+        Self::Sqlite(SqliteAudit {
             path,
             busy_timeout,
             mirror,
             pool: OnceCell::new(),
-        }
+        })
     }
 
+    #[cfg(feature = "postgres")]
     pub(crate) fn postgres(options: &PgConnectOptions, location: &str) -> Self {
         Self::Postgres {
             pool: PgPoolOptions::new()
@@ -100,7 +131,9 @@ impl AuditSink {
     /// Where the audit log is, for people.
     pub(crate) fn location(&self) -> String {
         match self {
-            Self::Sqlite { path, .. } => path.display().to_string(),
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(audit) => audit.path.display().to_string(),
+            #[cfg(feature = "postgres")]
             Self::Postgres { location, .. } => format!("{location}, table audit_log"),
         }
     }
@@ -108,11 +141,17 @@ impl AuditSink {
     /// Appends `entry`; returns its id.
     pub(crate) async fn append(&self, entry: &AuditEntry) -> Result<i64, StoreError> {
         match self {
-            Self::Sqlite { .. } => {
-                let pool = self.sqlite_pool().await?;
-                let mut conn = pool.acquire().await.map_err(db(entry.register))?;
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(audit) => {
+                let mut conn = audit
+                    .pool()
+                    .await?
+                    .acquire()
+                    .await
+                    .map_err(db(entry.register))?;
                 audit::append(&mut *conn, entry).await
             }
+            #[cfg(feature = "postgres")]
             Self::Postgres { pool, .. } => {
                 let mut conn = pool.acquire().await.map_err(db(entry.register))?;
                 audit::append(&mut *conn, entry).await
@@ -123,11 +162,12 @@ impl AuditSink {
     /// The entries matching `query`, newest first.
     pub(crate) async fn list(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError> {
         match self {
-            Self::Sqlite { .. } => {
-                let pool = self.sqlite_pool().await?;
-                let mut conn = pool.acquire().await.map_err(db(None))?;
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(audit) => {
+                let mut conn = audit.pool().await?.acquire().await.map_err(db(None))?;
                 audit::list(&mut *conn, query).await
             }
+            #[cfg(feature = "postgres")]
             Self::Postgres { pool, .. } => {
                 let mut conn = pool.acquire().await.map_err(db(None))?;
                 audit::list(&mut *conn, query).await
@@ -142,9 +182,14 @@ impl AuditSink {
         let delete = "DELETE FROM audit_log WHERE at < $1";
         let args = [Value::timestamp(before)];
         match self {
-            Self::Sqlite { .. } => {
-                let pool = self.sqlite_pool().await?;
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(&db)?;
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(audit) => {
+                let mut tx = audit
+                    .pool()
+                    .await?
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(&db)?;
                 let conn: &mut sqlx::SqliteConnection = &mut tx;
                 conn.execute("DROP TRIGGER audit_log_no_delete", &[])
                     .await
@@ -154,6 +199,7 @@ impl AuditSink {
                 tx.commit().await.map_err(&db)?;
                 Ok(removed)
             }
+            #[cfg(feature = "postgres")]
             Self::Postgres { pool, .. } => {
                 let mut tx = pool.begin().await.map_err(&db)?;
                 let conn: &mut sqlx::PgConnection = &mut tx;
@@ -169,31 +215,15 @@ impl AuditSink {
 
     pub(crate) async fn close(&self) {
         match self {
-            Self::Sqlite { pool, .. } => {
-                if let Some(pool) = pool.get() {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(audit) => {
+                if let Some(pool) = audit.pool.get() {
                     pool.close().await;
                 }
             }
+            #[cfg(feature = "postgres")]
             Self::Postgres { pool, .. } => pool.close().await,
         }
-    }
-
-    /// The audit file's pool, creating the file (and taking over an older mirror's rows) on
-    /// first use.
-    async fn sqlite_pool(&self) -> Result<&SqlitePool, StoreError> {
-        let Self::Sqlite {
-            path,
-            busy_timeout,
-            mirror,
-            pool,
-        } = self
-        else {
-            return Err(StoreError::InvalidArgument(
-                "not an SQLite audit log".to_owned(),
-            ));
-        };
-        pool.get_or_try_init(|| open_sqlite(path, *busy_timeout, mirror))
-            .await
     }
 }
 
@@ -201,6 +231,7 @@ fn db(register: Option<Register>) -> impl Fn(sqlx::Error) -> StoreError {
     StoreError::db("appending to the audit log", register)
 }
 
+#[cfg(feature = "sqlite")]
 async fn open_sqlite(
     path: &Path,
     busy_timeout: Duration,
@@ -233,6 +264,7 @@ async fn open_sqlite(
 
 /// Creates the schema of a new audit file (once, under its write lock, so two processes
 /// starting together do it once) and copies over an older mirror's audit rows.
+#[cfg(feature = "sqlite")]
 async fn prepare_schema(
     pool: &SqlitePool,
     mirror: &SqlitePool,
@@ -279,6 +311,7 @@ async fn prepare_schema(
 
 /// Copies the rows an older mirror kept in its own `audit_log` (its ids kept), so that
 /// `grunndata audit` shows the whole history from the new file.
+#[cfg(feature = "sqlite")]
 async fn take_over_mirror_rows(
     conn: &mut sqlx::SqliteConnection,
     mirror: &SqlitePool,

@@ -7,7 +7,10 @@
 use super::exec::Exec;
 use super::value::{Kind, Row, Value};
 use super::{Backend, Register, Store, StoreError, StoreResult};
-use sqlx::{PgConnection, SqliteConnection};
+#[cfg(feature = "postgres")]
+use sqlx::PgConnection;
+#[cfg(feature = "sqlite")]
+use sqlx::SqliteConnection;
 
 impl Store {
     /// Runs the read-only query `sql` with `args` on a reader connection and hands each row,

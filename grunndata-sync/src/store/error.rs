@@ -138,6 +138,15 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// The URL names a database this build was compiled without.
+    #[error("this build of grunndata has no {backend} support (cargo feature `{feature}`)")]
+    BackendNotBuilt {
+        /// `SQLite` or `PostgreSQL`.
+        backend: &'static str,
+        /// The cargo feature that adds it.
+        feature: &'static str,
+    },
+
     /// A read-only open found no mirror: it never creates one.
     #[error("no mirror at {location}: `grunndata sync` creates and fills it")]
     Missing {

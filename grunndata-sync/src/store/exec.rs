@@ -7,10 +7,17 @@
 use std::future::Future;
 
 use futures_util::TryStreamExt;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::PgRow;
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::SqliteRow;
+#[cfg(feature = "postgres")]
 use sqlx::types::{Json, JsonRawValue};
-use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row as _, Sqlite, SqliteConnection};
+use sqlx::{AssertSqlSafe, Row as _};
+#[cfg(feature = "postgres")]
+use sqlx::{PgConnection, Postgres};
+#[cfg(feature = "sqlite")]
+use sqlx::{Sqlite, SqliteConnection};
 
 use super::value::{Kind, Row, Value};
 
@@ -80,6 +87,7 @@ pub(crate) async fn fetch_int<C: Exec>(
 /// SQLite looks up the name of a numbered parameter by a linear scan, and sqlx-sqlite asks for
 /// every parameter's name on every execution: a statement of a hundred rows × 17 columns
 /// spent half its time there. Anonymous parameters have no name, so binding is linear.
+#[cfg(feature = "sqlite")]
 pub(crate) fn positional(sql: &str) -> (String, Vec<usize>) {
     let bytes = sql.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -111,12 +119,15 @@ pub(crate) fn positional(sql: &str) -> (String, Vec<usize>) {
 }
 
 /// Bound where a placeholder names a missing argument (SQLite's own default).
+#[cfg(feature = "sqlite")]
 static NULL: Value = Value::Text(None);
 
+#[cfg(feature = "sqlite")]
 fn reorder<'a>(args: &'a [Value], order: &'a [usize]) -> impl Iterator<Item = &'a Value> {
     order.iter().map(|&index| args.get(index).unwrap_or(&NULL))
 }
 
+#[cfg(feature = "postgres")]
 fn encode_error(message: String) -> sqlx::Error {
     sqlx::Error::Encode(message.into())
 }
@@ -159,6 +170,7 @@ macro_rules! bind_owned {
 
 /// Puts owned arguments in placeholder order, moving each when it is used once in order (the
 /// normal case) and cloning only for repeated or reordered placeholders.
+#[cfg(feature = "sqlite")]
 fn reorder_owned(args: Vec<Value>, order: &[usize]) -> Vec<Value> {
     if order.iter().copied().eq(0..args.len()) {
         return args;
@@ -169,13 +181,16 @@ fn reorder_owned(args: Vec<Value>, order: &[usize]) -> Vec<Value> {
         .collect()
 }
 
+#[cfg(feature = "sqlite")]
 type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
+#[cfg(feature = "postgres")]
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 #[allow(
     clippy::unnecessary_wraps,
     reason = "same shape as the PostgreSQL binder"
 )]
+#[cfg(feature = "sqlite")]
 fn sqlite_json<'q>(
     query: SqliteQuery<'q>,
     json: Option<&str>,
@@ -188,6 +203,7 @@ fn sqlite_json<'q>(
     clippy::unnecessary_wraps,
     reason = "same shape as the PostgreSQL binder"
 )]
+#[cfg(feature = "sqlite")]
 fn sqlite_json_owned(
     query: SqliteQuery<'_>,
     json: Option<String>,
@@ -195,6 +211,7 @@ fn sqlite_json_owned(
     Ok(query.bind(json))
 }
 
+#[cfg(feature = "postgres")]
 fn pg_json<'q>(query: PgQuery<'q>, json: Option<&str>) -> Result<PgQuery<'q>, sqlx::Error> {
     let raw = json
         .map(serde_json::from_str::<&JsonRawValue>)
@@ -207,10 +224,12 @@ fn pg_json<'q>(query: PgQuery<'q>, json: Option<&str>) -> Result<PgQuery<'q>, sq
     clippy::needless_pass_by_value,
     reason = "same shape as the SQLite binder; PostgreSQL copies into its buffer anyway"
 )]
+#[cfg(feature = "postgres")]
 fn pg_json_owned(query: PgQuery<'_>, json: Option<String>) -> Result<PgQuery<'_>, sqlx::Error> {
     pg_json(query, json.as_deref())
 }
 
+#[cfg(feature = "sqlite")]
 fn decode_sqlite(row: &SqliteRow, kinds: &[Kind]) -> Result<Row, sqlx::Error> {
     let mut values = Vec::with_capacity(kinds.len());
     for (index, kind) in kinds.iter().enumerate() {
@@ -227,6 +246,7 @@ fn decode_sqlite(row: &SqliteRow, kinds: &[Kind]) -> Result<Row, sqlx::Error> {
     Ok(Row(values))
 }
 
+#[cfg(feature = "postgres")]
 fn decode_pg(row: &PgRow, kinds: &[Kind]) -> Result<Row, sqlx::Error> {
     let mut values = Vec::with_capacity(kinds.len());
     for (index, kind) in kinds.iter().enumerate() {
@@ -246,6 +266,7 @@ fn decode_pg(row: &PgRow, kinds: &[Kind]) -> Result<Row, sqlx::Error> {
     Ok(Row(values))
 }
 
+#[cfg(feature = "sqlite")]
 impl Exec for SqliteConnection {
     async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, sqlx::Error> {
         let (sql, order) = positional(sql);
@@ -304,6 +325,7 @@ impl Exec for SqliteConnection {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl Exec for PgConnection {
     async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, sqlx::Error> {
         let query = bind_all!(sqlx::query(AssertSqlSafe(sql)), args, pg_json);
@@ -345,7 +367,7 @@ impl Exec for PgConnection {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::positional;
 

@@ -1,9 +1,13 @@
 //! Where the mirror lives: parsing database URLs, the default SQLite path, and creating the
 //! SQLite file with private permissions.
 
+#[cfg(feature = "sqlite")]
 use std::fs::{DirBuilder, OpenOptions};
+#[cfg(feature = "sqlite")]
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "sqlite")]
+use std::path::Path;
+use std::path::PathBuf;
 
 use super::StoreError;
 
@@ -98,6 +102,7 @@ pub fn default_url() -> Result<String, StoreError> {
 
 /// Makes `options` create files readable by their owner only (mode 0600 on Unix; elsewhere
 /// the directory's ACLs apply).
+#[cfg(feature = "sqlite")]
 pub(crate) fn private_file(options: &mut OpenOptions) {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
@@ -108,6 +113,7 @@ pub(crate) fn private_file(options: &mut OpenOptions) {
 /// Creates the database's directory (mode 0700, only the levels that are missing) and the file
 /// itself (mode 0600) if it does not exist, so that it never exists with wider permissions.
 /// An existing file is left as it is.
+#[cfg(feature = "sqlite")]
 pub(crate) fn prepare_sqlite_file(path: &Path) -> Result<(), StoreError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
         && !dir.exists()

@@ -6,15 +6,22 @@
 //! dedicated connection (released when the connection closes, including when the node dies).
 //! A standby sync node simply retries [`Store::writer_lock`](super::Store::writer_lock).
 
+#[cfg(feature = "sqlite")]
 use std::fs::{File, OpenOptions, TryLockError};
+#[cfg(feature = "sqlite")]
 use std::path::Path;
 
+#[cfg(feature = "postgres")]
 use sha2::{Digest as _, Sha256};
+#[cfg(feature = "postgres")]
 use sqlx::postgres::PgConnectOptions;
+#[cfg(feature = "postgres")]
 use sqlx::{Connection as _, PgConnection};
 
 use super::StoreError;
+#[cfg(feature = "postgres")]
 use super::exec::{Exec, fetch_optional};
+#[cfg(feature = "postgres")]
 use super::value::{Kind, Value};
 
 /// Proof that this process is the mirror's only writer; dropping it releases the lock.
@@ -24,14 +31,18 @@ pub struct WriterLock {
 }
 
 enum Held {
+    #[cfg(feature = "sqlite")]
     File(#[allow(dead_code, reason = "held for its lock")] File),
+    #[cfg(feature = "postgres")]
     Postgres(PgConnection),
 }
 
 impl std::fmt::Debug for Held {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            #[cfg(feature = "sqlite")]
             Self::File(_) => f.write_str("LockFile"),
+            #[cfg(feature = "postgres")]
             Self::Postgres(_) => f.write_str("AdvisoryLock"),
         }
     }
@@ -40,9 +51,15 @@ impl std::fmt::Debug for Held {
 impl WriterLock {
     /// Releases the lock now (dropping it does the same; this also closes the PostgreSQL
     /// connection cleanly).
+    #[cfg_attr(
+        not(feature = "postgres"),
+        allow(clippy::unused_async, reason = "only PostgreSQL awaits here")
+    )]
     pub async fn release(self) {
         match self.inner {
+            #[cfg(feature = "sqlite")]
             Held::File(file) => drop(file),
+            #[cfg(feature = "postgres")]
             Held::Postgres(conn) => {
                 let _ = conn.close().await;
             }
@@ -51,6 +68,7 @@ impl WriterLock {
 }
 
 /// Opens (creating, private to the user) a file used only for its lock.
+#[cfg(feature = "sqlite")]
 fn open_lock_file(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
@@ -58,6 +76,7 @@ fn open_lock_file(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
+#[cfg(feature = "sqlite")]
 pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreError> {
     let lock_error = |source| StoreError::LockFile {
         path: path.to_owned(),
@@ -78,6 +97,7 @@ pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreErr
 /// Waits for the exclusive lock on `path` (created 0600 if missing) and returns the open
 /// file holding it: serialises opening and migrating one SQLite file across processes, which
 /// SQLite itself does not (two first opens would both create the schema).
+#[cfg(feature = "sqlite")]
 pub(crate) async fn sqlite_blocking(path: &Path) -> Result<File, StoreError> {
     let owned = path.to_owned();
     let locked = tokio::task::spawn_blocking(move || {
@@ -95,6 +115,7 @@ pub(crate) async fn sqlite_blocking(path: &Path) -> Result<File, StoreError> {
     })
 }
 
+#[cfg(feature = "postgres")]
 pub(crate) async fn postgres(
     options: &PgConnectOptions,
     location: &str,

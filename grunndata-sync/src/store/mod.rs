@@ -40,6 +40,7 @@ mod exec;
 mod location;
 mod lock;
 mod notify;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod quarantine;
 mod read;
@@ -48,10 +49,12 @@ mod registers;
 mod schema;
 mod search;
 mod sql;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod sync_state;
 mod tracked;
 mod value;
+mod versions;
 mod write;
 
 use std::path::PathBuf;
@@ -59,7 +62,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, SqliteConnection};
+#[cfg(feature = "postgres")]
+use sqlx::PgConnection;
+#[cfg(feature = "sqlite")]
+use sqlx::SqliteConnection;
 
 pub use crate::core::register::{Register, UnknownRegister};
 pub use audit::{AuditEntry, AuditQuery, AuditRecord};
@@ -118,6 +124,16 @@ pub enum BackendKind {
     Postgres,
 }
 
+impl BackendKind {
+    /// Whether this build can open such a mirror (cargo features `sqlite`, `postgres`).
+    pub const fn is_built(self) -> bool {
+        match self {
+            Self::Sqlite => cfg!(feature = "sqlite"),
+            Self::Postgres => cfg!(feature = "postgres"),
+        }
+    }
+}
+
 /// The mirror store. Cheap to clone (the clones share connection pools).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -128,7 +144,9 @@ pub struct Store {
 
 #[derive(Debug, Clone)]
 enum Backend {
+    #[cfg(feature = "sqlite")]
     Sqlite(sqlite::SqliteBackend),
+    #[cfg(feature = "postgres")]
     Postgres(Box<postgres::PgBackend>),
 }
 
@@ -137,11 +155,13 @@ macro_rules! with_reader {
     ($store:expr, $op:expr, $register:expr, |$conn:ident| $body:expr) => {{
         let db = StoreError::db($op, $register);
         match &$store.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => {
                 let mut pooled = backend.readers.acquire().await.map_err(db)?;
                 let $conn: &mut SqliteConnection = &mut pooled;
                 $body
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => {
                 let mut pooled = backend.pool.acquire().await.map_err(db)?;
                 let $conn: &mut PgConnection = &mut pooled;
@@ -157,6 +177,7 @@ macro_rules! in_transaction {
     ($store:expr, $op:expr, $register:expr, |$conn:ident| $body:expr) => {{
         let db = StoreError::db($op, $register);
         match &$store.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => {
                 // IMMEDIATE takes the write lock up front, so a second writer process waits
                 // (busy timeout) instead of failing when it upgrades a read.
@@ -174,6 +195,7 @@ macro_rules! in_transaction {
                 };
                 finish(tx, result, db).await
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => {
                 if backend.read_only {
                     return Err(StoreError::ReadOnly {
@@ -234,6 +256,7 @@ impl Store {
     /// binary ([`StoreError::SchemaTooNew`]) — never overwriting it.
     pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Self> {
         let (backend, audit) = match Location::parse(url)? {
+            #[cfg(feature = "sqlite")]
             Location::Sqlite(path) => {
                 let backend = if options.read_only {
                     sqlite::open_read_only(&path, options).await?
@@ -251,6 +274,7 @@ impl Store {
                 );
                 (Backend::Sqlite(backend), audit)
             }
+            #[cfg(feature = "postgres")]
             Location::Postgres(url) => {
                 let mut backend = if options.read_only {
                     postgres::open_read_only(&url, options).await?
@@ -260,6 +284,20 @@ impl Store {
                 backend.read_only = options.read_only;
                 let audit = audit_sink::AuditSink::postgres(&backend.options, &backend.location);
                 (Backend::Postgres(Box::new(backend)), audit)
+            }
+            #[cfg(not(feature = "sqlite"))]
+            Location::Sqlite(_) => {
+                return Err(StoreError::BackendNotBuilt {
+                    backend: "SQLite",
+                    feature: "sqlite",
+                });
+            }
+            #[cfg(not(feature = "postgres"))]
+            Location::Postgres(_) => {
+                return Err(StoreError::BackendNotBuilt {
+                    backend: "PostgreSQL",
+                    feature: "postgres",
+                });
             }
         };
         let store = Self {
@@ -288,7 +326,9 @@ impl Store {
     /// Which backend this store uses.
     pub fn backend(&self) -> BackendKind {
         match self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(_) => BackendKind::Sqlite,
+            #[cfg(feature = "postgres")]
             Backend::Postgres(_) => BackendKind::Postgres,
         }
     }
@@ -297,7 +337,9 @@ impl Store {
     /// and schema (never a password).
     pub fn location(&self) -> String {
         match &self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => backend.location(),
+            #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => backend.location.clone(),
         }
     }
@@ -305,12 +347,14 @@ impl Store {
     /// Closes every connection (waiting for those in use to be returned).
     pub async fn close(&self) {
         match &self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => {
                 backend.readers.close().await;
                 if let Some(writer) = &backend.writer {
                     writer.close().await;
                 }
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => backend.pool.close().await,
         }
         self.audit.close().await;
@@ -319,6 +363,10 @@ impl Store {
     /// Takes the mirror's single-writer lock, or fails at once with
     /// [`StoreError::WriterBusy`] if another process holds it. Sync jobs hold it while they
     /// run; lookups never need it.
+    #[cfg_attr(
+        not(feature = "postgres"),
+        allow(clippy::unused_async, reason = "only PostgreSQL awaits here")
+    )]
     pub async fn writer_lock(&self) -> StoreResult<WriterLock> {
         if self.is_read_only() {
             return Err(StoreError::ReadOnly {
@@ -327,7 +375,9 @@ impl Store {
             });
         }
         match &self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => lock::sqlite(&backend.lock_path(), &backend.location()),
+            #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => lock::postgres(&backend.options, &backend.location).await,
         }
     }
@@ -429,7 +479,9 @@ impl Store {
             bulk::finish(conn, register).await
         })?;
         let analyze = match self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(_) => sqlite::ANALYZE,
+            #[cfg(feature = "postgres")]
             Backend::Postgres(_) => postgres::ANALYZE,
         };
         in_transaction!(
@@ -450,7 +502,9 @@ impl Store {
 
     fn list_indexes_sql(&self) -> &'static str {
         match self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(_) => sqlite::LIST_INDEXES,
+            #[cfg(feature = "postgres")]
             Backend::Postgres(_) => postgres::LIST_INDEXES,
         }
     }
@@ -746,7 +800,9 @@ impl Store {
     /// Whether this store was opened read-only.
     pub fn is_read_only(&self) -> bool {
         match &self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => backend.writer.is_none(),
+            #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => backend.read_only,
         }
     }

@@ -53,6 +53,7 @@ impl Value {
     }
 
     /// Whether the value is SQL NULL.
+    #[cfg(feature = "postgres")]
     pub(crate) fn is_null(&self) -> bool {
         match self {
             Self::Text(v) | Self::Json(v) => v.is_none(),

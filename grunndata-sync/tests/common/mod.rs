@@ -10,4 +10,5 @@
 pub mod db;
 pub mod mirror;
 pub mod synth;
+#[cfg(feature = "fake")]
 pub mod world;

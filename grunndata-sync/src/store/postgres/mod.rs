@@ -14,8 +14,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection};
 
 use super::exec::{Exec, fetch_optional};
-use super::sqlite::{check_versions, migrate_error, require_versions};
 use super::value::Kind;
+use super::versions::{applied_versions, check_versions, migrate_error, require_versions};
 use super::{StoreError, StoreOptions};
 
 /// The embedded PostgreSQL migrations.
@@ -217,15 +217,6 @@ async fn inspect(conn: &mut PgConnection, location: &str) -> Result<String, Stor
             "schema {schema} holds tables of another application"
         )))
     }
-}
-
-async fn applied_versions<C: Exec>(conn: &mut C) -> Result<Vec<i64>, sqlx::Error> {
-    Ok(conn
-        .fetch("SELECT version FROM _sqlx_migrations", &[], &[Kind::Int])
-        .await?
-        .into_iter()
-        .filter_map(|mut row| row.int(0))
-        .collect())
 }
 
 /// Lists the droppable secondary indexes (`ix_*`) of tables with their definitions.

@@ -13,14 +13,15 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Connection as _, SqliteConnection};
 
-use super::exec::{Exec, fetch_optional};
+use super::exec::{Exec as _, fetch_optional};
 use super::value::Kind;
+use super::versions::{applied_versions, check_versions, migrate_error, require_versions};
 use super::{StoreError, StoreOptions};
 
 /// `PRAGMA application_id` of a grunndata database: `GRND` in ASCII.
@@ -221,25 +222,6 @@ async fn require_current_schema(
     require_versions(&applied, &MIGRATOR, location)
 }
 
-/// Refuses applied migrations that are not exactly the ones this binary knows: newer (a
-/// migration it does not know) or older (one it knows is missing).
-pub(crate) fn require_versions(
-    applied: &[i64],
-    migrator: &Migrator,
-    location: &str,
-) -> Result<(), StoreError> {
-    check_versions(applied, migrator, location)?;
-    let supported = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-    if migrator.iter().any(|m| !applied.contains(&m.version)) {
-        return Err(StoreError::SchemaTooOld {
-            location: location.to_owned(),
-            found: applied.iter().copied().max().unwrap_or(0),
-            supported,
-        });
-    }
-    Ok(())
-}
-
 /// Refuses a non-empty file that is not an SQLite database at all.
 fn check_header(path: &Path, location: &str) -> Result<(), StoreError> {
     let mut header = [0u8; 16];
@@ -314,51 +296,6 @@ async fn inspect(conn: &mut SqliteConnection, location: &str) -> Result<(), Stor
         check_versions(&applied, &MIGRATOR, location)?;
     }
     Ok(())
-}
-
-async fn applied_versions<C: Exec>(conn: &mut C) -> Result<Vec<i64>, sqlx::Error> {
-    Ok(conn
-        .fetch("SELECT version FROM _sqlx_migrations", &[], &[Kind::Int])
-        .await?
-        .into_iter()
-        .filter_map(|mut row| row.int(0))
-        .collect())
-}
-
-/// Refuses a database with a migration this binary does not know.
-pub(crate) fn check_versions(
-    applied: &[i64],
-    migrator: &Migrator,
-    location: &str,
-) -> Result<(), StoreError> {
-    let supported = migrator.iter().map(|m| m.version).max().unwrap_or(0);
-    if let Some(&found) = applied
-        .iter()
-        .filter(|version| !migrator.version_exists(**version))
-        .max()
-    {
-        return Err(StoreError::SchemaTooNew {
-            location: location.to_owned(),
-            found: found.max(supported),
-            supported,
-        });
-    }
-    Ok(())
-}
-
-/// Maps a migrator error, turning "applied but unknown" into [`StoreError::SchemaTooNew`].
-pub(crate) fn migrate_error(error: MigrateError, location: &str) -> StoreError {
-    match error {
-        MigrateError::VersionMissing(found) => StoreError::SchemaTooNew {
-            location: location.to_owned(),
-            found,
-            supported: 0,
-        },
-        source => StoreError::Migrate {
-            location: location.to_owned(),
-            source,
-        },
-    }
 }
 
 /// Lists the droppable secondary indexes (`ix_*`) of `tables` with their definitions.

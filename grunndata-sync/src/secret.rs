@@ -10,7 +10,7 @@ use zeroize::Zeroize;
 /// Read it with [`expose`](Secret::expose), only where it is sent on.
 ///
 /// ```
-/// use grunndata_sync::auth::Secret;
+/// use grunndata_sync::Secret;
 ///
 /// let token = Secret::new(String::from("eyJ..."));
 /// assert_eq!(format!("{token:?} {token}"), "[redacted] [redacted]");
