@@ -51,6 +51,18 @@ pub fn run<Q: Serialize, T: DeserializeOwned>(request: &Q) -> anyhow::Result<Ans
     serde_json::from_str(line).with_context(|| format!("reading the result of step {request}"))
 }
 
+/// Starts `request` in a child process without waiting for it (its output is discarded):
+/// a load that runs beside a measurement.
+pub fn spawn<Q: Serialize>(request: &Q) -> anyhow::Result<std::process::Child> {
+    let exe = std::env::current_exe().context("locating the benchmark binary")?;
+    Command::new(exe)
+        .arg(STEP_ARG)
+        .arg(serde_json::to_string(request)?)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .context("starting a benchmark step")
+}
+
 /// In the child: prints `result` with this process's peak RSS as the answer line.
 pub fn answer<T: Serialize>(result: T) -> anyhow::Result<()> {
     let answer = Answer {

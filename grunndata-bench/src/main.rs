@@ -60,7 +60,7 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "bulk,incremental,lookup,check"
+        default_value = "bulk,incremental,lookup,check,audit"
     )]
     steps: Vec<Step>,
     /// PostgreSQL server to create the benchmark's databases on.

@@ -10,7 +10,7 @@ use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig};
 
 use crate::databases::{Backend, Databases};
 use crate::report::{Bound, LatencyRow, RateRow, Report, TargetRow, TimeRow};
-use crate::steps::{bulk, check, incremental, lookup};
+use crate::steps::{audit, bulk, check, incremental, lookup};
 
 /// The synthetic world's seed: every run of every machine generates the same data.
 const SEED: u64 = 42;
@@ -26,6 +26,8 @@ pub enum Step {
     Lookup,
     /// A full mirror and `grunndata check`.
     Check,
+    /// Audited person lookups, idle and while a re-snapshot writes the mirror.
+    Audit,
 }
 
 /// What a run is asked to do.
@@ -154,13 +156,23 @@ async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
             bench.databases.drop_database(mirror).await?;
         }
     }
-    if steps.contains(&Step::Lookup) || steps.contains(&Step::Check) {
+    if [Step::Lookup, Step::Check, Step::Audit]
+        .iter()
+        .any(|step| steps.contains(step))
+    {
         let (rows, mirrors) = check::mirror(bench).await?;
         measured.check = rows;
         if steps.contains(&Step::Lookup)
             && let Some(sqlite) = mirrors.iter().find(|m| m.backend == Backend::Sqlite)
         {
             measured.lookups = lookup::run_step(bench, &sqlite.url)?;
+        }
+        if steps.contains(&Step::Audit)
+            && let Some(sqlite) = mirrors.iter().find(|m| m.backend == Backend::Sqlite)
+        {
+            measured
+                .lookups
+                .extend(audit::run_step(bench, &sqlite.url)?);
         }
         if steps.contains(&Step::Check) {
             measured.check.extend(check::run_step(bench, &mirrors)?);
@@ -227,6 +239,15 @@ pub fn targets(measured: &Measured, scale: f64) -> Vec<TargetRow> {
             p50(lookup::names::CACHED),
             p50(lookup::names::MOKA),
             Bound::AtMost(1.5),
+        );
+    }
+    for loaded in [audit::names::SAME_PROCESS, audit::names::OTHER_PROCESS] {
+        let p99 = |subject| latency(subject, 1).map(|row| row.p99_ns);
+        ratio(
+            &format!("{loaded}, p99 ÷ idle p99"),
+            p99(loaded),
+            p99(audit::names::IDLE),
+            Bound::AtMost(2.0),
         );
     }
     for row in measured

@@ -59,9 +59,18 @@ fn completes_at_scale_001_and_reports_every_step() {
     let lookups = report["lookups"].as_array().expect("lookups");
     assert_eq!(
         lookups.len(),
-        10,
-        "five measurements with 1 and 2 threads: {json}"
+        13,
+        "five measurements with 1 and 2 threads, and audited lookups idle and under two loads: {json}"
     );
+    let audited = lookups
+        .iter()
+        .filter(|row| {
+            row["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("audited"))
+        })
+        .count();
+    assert_eq!(audited, 3, "{json}");
     for row in lookups {
         assert!(row["p50_ns"].as_f64().expect("p50") > 0.0, "{row}");
         assert!(row["p99_ns"].as_f64() >= row["p50_ns"].as_f64(), "{row}");
@@ -86,6 +95,7 @@ fn completes_at_scale_001_and_reports_every_step() {
         "raw moka get",
         "peak RSS",
         "check",
+        "p99 ÷ idle p99",
     ] {
         assert!(named(target), "no target row for {target}: {json}");
     }

@@ -2,6 +2,7 @@
 //! processes where grunndata does the work, and turning answers into report rows) and the
 //! child's side (the work itself).
 
+pub mod audit;
 pub mod bulk;
 pub mod check;
 pub mod incremental;
@@ -26,6 +27,9 @@ pub enum Request {
         registers: Vec<String>,
         /// Records per snapshot batch; `None` is the engine's default.
         batch_size: Option<usize>,
+        /// Take a new snapshot (`grunndata sync --resnapshot`) instead of following the feed.
+        #[serde(default)]
+        resnapshot: bool,
     },
     /// Apply `changes` content changes to Brreg records, in pages of 1000 with cursors, to
     /// the store directly.
@@ -46,6 +50,15 @@ pub enum Request {
         /// Repetitions of each measurement.
         runs: usize,
     },
+    /// Audited person lookups on the SQLite mirror at `url`, idle or beside a re-snapshot.
+    Audit {
+        /// The mirror.
+        url: String,
+        /// A grunndata configuration pointing at the fake upstream (for the re-snapshot).
+        config: PathBuf,
+        /// What writes meanwhile.
+        load: audit::Load,
+    },
     /// Full consistency checks of the mirror at `url`, `runs` times.
     Check {
         /// The mirror.
@@ -63,7 +76,13 @@ pub async fn serve(request: Request) -> anyhow::Result<()> {
             config,
             registers,
             batch_size,
-        } => crate::child::answer(sync::run(&url, &config, &registers, batch_size).await?),
+            resnapshot,
+        } => crate::child::answer(
+            sync::run(&url, &config, &registers, batch_size, resnapshot).await?,
+        ),
+        Request::Audit { url, config, load } => {
+            crate::child::answer(audit::run(&url, &config, load).await?)
+        }
         Request::StoreChanges {
             url,
             changes,

@@ -57,6 +57,7 @@ pub fn in_child(
         config: bench.config.clone(),
         registers: registers.iter().map(|r| r.as_str().to_owned()).collect(),
         batch_size: bench.settings.batch_size,
+        resnapshot: false,
     })
 }
 
@@ -66,6 +67,7 @@ pub async fn run(
     config: &Path,
     registers: &[String],
     batch_size: Option<usize>,
+    resnapshot: bool,
 ) -> anyhow::Result<Synced> {
     let registers = registers
         .iter()
@@ -81,7 +83,14 @@ pub async fn run(
     }
     let report = Engine::new(store.clone(), sources)
         .options(options)
-        .run(&registers, &Request::Sync)
+        .run(
+            &registers,
+            if resnapshot {
+                &Request::Resnapshot
+            } else {
+                &Request::Sync
+            },
+        )
         .await;
     let seconds = started.elapsed().as_secs_f64();
     let mut synced = Vec::new();

@@ -1,0 +1,214 @@
+//! Step 5, audited lookups under load (issue 14): audited person lookups (cache hits, each
+//! writing its audit row) on the SQLite mirror, idle and while a re-snapshot of Brreg writes
+//! the same mirror — from the same process (sharing its `Store`, as a journal system running
+//! the sync job embedded would) and from another process (`grunndata sync` beside it). The
+//! audit log has its own database, so the rows never wait for a sync batch; the target is p99
+//! under load at most twice idle.
+
+use std::process::Child;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use grunndata_sync::config::Config;
+use grunndata_sync::core::id::NationalId;
+use grunndata_sync::engine::{Engine, Request as SyncRequest, Sources};
+use grunndata_sync::registry::{Caller, PersonAnswer, Registry, RegistryOptions};
+use grunndata_sync::store::{Register, Store};
+use serde::{Deserialize, Serialize};
+
+use super::Request;
+use crate::report::{LatencyRow, mib};
+use crate::run::Bench;
+use crate::stats::{median, nanos_since, percentile};
+
+/// What writes the mirror while the lookups run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Load {
+    /// Nothing.
+    Idle,
+    /// A Brreg re-snapshot through the same `Store`, in this process.
+    SameProcess,
+    /// A Brreg re-snapshot by another process.
+    OtherProcess,
+}
+
+/// Names of the measurements, as the targets refer to them.
+pub mod names {
+    /// No writer.
+    pub const IDLE: &str = "audited person lookup, idle";
+    /// A re-snapshot in the same process.
+    pub const SAME_PROCESS: &str =
+        "audited person lookup, Brreg re-snapshot writing (same process)";
+    /// A re-snapshot in another process.
+    pub const OTHER_PROCESS: &str =
+        "audited person lookup, Brreg re-snapshot writing (another process)";
+}
+
+/// Lookups measured when idle (under load: as many as fit while the writer runs).
+const IDLE_LOOKUPS: usize = 20_000;
+
+/// Parent side: the three measurements on the SQLite mirror at `url`, each `runs` times.
+pub fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow>> {
+    let mut rows = Vec::new();
+    for (load, subject) in [
+        (Load::Idle, names::IDLE),
+        (Load::SameProcess, names::SAME_PROCESS),
+        (Load::OtherProcess, names::OTHER_PROCESS),
+    ] {
+        bench.progress(subject);
+        let mut p50 = Vec::new();
+        let mut p99 = Vec::new();
+        let mut per_second = Vec::new();
+        let mut peak: f64 = 0.0;
+        for _ in 0..bench.settings.runs {
+            let answer = crate::child::run::<_, Measured>(&Request::Audit {
+                url: url.to_owned(),
+                config: bench.config.clone(),
+                load,
+            })?;
+            p50.push(answer.result.p50_ns);
+            p99.push(answer.result.p99_ns);
+            per_second.push(answer.result.per_second);
+            peak = peak.max(mib(answer.peak_rss_kib));
+        }
+        rows.push(LatencyRow {
+            subject: subject.to_owned(),
+            threads: 1,
+            p50_ns: median(&p50),
+            p99_ns: median(&p99),
+            per_second: median(&per_second),
+            peak_rss_mib: Some(peak),
+        });
+    }
+    Ok(rows)
+}
+
+/// One measurement's figures.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Measured {
+    /// Median latency, ns.
+    pub p50_ns: f64,
+    /// 99th percentile, ns.
+    pub p99_ns: f64,
+    /// Lookups per second.
+    pub per_second: f64,
+    /// How many lookups were timed.
+    pub lookups: usize,
+}
+
+/// The writer of a measurement under load.
+enum Writer {
+    None,
+    Task(tokio::task::JoinHandle<anyhow::Result<()>>),
+    Process(Child),
+}
+
+impl Writer {
+    /// Whether the writer is still at work.
+    fn running(&mut self) -> anyhow::Result<bool> {
+        Ok(match self {
+            Self::None => false,
+            Self::Task(task) => !task.is_finished(),
+            Self::Process(child) => child.try_wait()?.is_none(),
+        })
+    }
+
+    /// Waits for the writer and insists it succeeded.
+    async fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Self::None => Ok(()),
+            Self::Task(task) => task.await.context("the re-snapshot task")?,
+            Self::Process(mut child) => {
+                let status = child.wait()?;
+                anyhow::ensure!(status.success(), "the re-snapshot process failed: {status}");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Child side: audited person lookups of every tracked person, round robin, with `load`.
+pub async fn run(url: &str, config: &std::path::Path, load: Load) -> anyhow::Result<Measured> {
+    let store = Store::open(url).await?;
+    let nins: Vec<NationalId> = store
+        .tracked_persons()
+        .await?
+        .into_iter()
+        .filter(|tracked| tracked.person_id.is_some())
+        .map(|tracked| tracked.nin)
+        .collect();
+    anyhow::ensure!(!nins.is_empty(), "the mirror holds no fetched persons");
+    let registry = Registry::from_store(store.clone(), RegistryOptions::default())
+        .for_caller(Caller::new("grunndata-bench").with_purpose("benchmark"));
+    // Fill the cache: what is measured is the hit plus its audit row.
+    for nin in &nins {
+        person(&registry, nin).await?;
+    }
+    let mut writer = match load {
+        Load::Idle => Writer::None,
+        Load::SameProcess => {
+            let config = Config::from_file(config)?;
+            let sources = Sources::from_config(&config, &[Register::Brreg])?;
+            let engine = Engine::new(store.clone(), sources);
+            Writer::Task(tokio::spawn(async move {
+                let report = engine
+                    .run(&[Register::Brreg], &SyncRequest::Resnapshot)
+                    .await;
+                anyhow::ensure!(report.succeeded(), "the re-snapshot failed: {report:?}");
+                Ok(())
+            }))
+        }
+        Load::OtherProcess => Writer::Process(crate::child::spawn(&Request::Sync {
+            url: url.to_owned(),
+            config: config.to_owned(),
+            registers: vec![Register::Brreg.as_str().to_owned()],
+            batch_size: None,
+            resnapshot: true,
+        })?),
+    };
+    if load == Load::OtherProcess {
+        // Let the other process open the mirror and start writing.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let nins: Arc<[NationalId]> = nins.into();
+    let started = Instant::now();
+    let mut nanos = Vec::new();
+    let mut index = 0;
+    loop {
+        let done = match load {
+            Load::Idle => nanos.len() >= IDLE_LOOKUPS,
+            _ => !writer.running()? && !nanos.is_empty(),
+        };
+        if done {
+            break;
+        }
+        let nin = &nins[index % nins.len()];
+        index += 1;
+        let at = Instant::now();
+        person(&registry, nin).await?;
+        nanos.push(nanos_since(at));
+    }
+    let wall = started.elapsed().as_secs_f64();
+    writer.finish().await?;
+    store.close().await;
+    let lookups = nanos.len();
+    #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
+    let per_second = lookups as f64 / wall.max(f64::EPSILON);
+    Ok(Measured {
+        p50_ns: percentile(&mut nanos, 0.5),
+        p99_ns: percentile(&mut nanos, 0.99),
+        per_second,
+        lookups,
+    })
+}
+
+async fn person(registry: &Registry, nin: &NationalId) -> anyhow::Result<()> {
+    let answer = registry.person(nin).await?;
+    anyhow::ensure!(
+        matches!(answer, PersonAnswer::Found(_)),
+        "a tracked person was not found"
+    );
+    Ok(())
+}
