@@ -11,7 +11,9 @@ use super::mirror;
 use crate::exit::Outcome;
 
 /// Show the audit log, newest first: who looked up which person or NIN, when, why
-/// (purpose) and with what outcome. The log is append-only.
+/// (purpose) and with what outcome. The log is append-only; it lives in its own file beside
+/// an SQLite mirror (`grunndata-audit.db`, or `[store] audit_path`) and in the mirror's schema
+/// on PostgreSQL, and keeps everything unless `[store] audit_retention` is set.
 ///
 /// `--json` prints one object per entry and line: `id`, `at` (RFC 3339), `actor`, `purpose`
 /// (empty when none was given), `register`, `subject` (the key as looked up), `result`.
