@@ -276,12 +276,11 @@ impl Store {
             }
             #[cfg(feature = "postgres")]
             Location::Postgres(url) => {
-                let mut backend = if options.read_only {
+                let backend = if options.read_only {
                     postgres::open_read_only(&url, options).await?
                 } else {
                     postgres::open(&url, options).await?
                 };
-                backend.read_only = options.read_only;
                 let audit = audit_sink::AuditSink::postgres(&backend.options, &backend.location);
                 (Backend::Postgres(Box::new(backend)), audit)
             }

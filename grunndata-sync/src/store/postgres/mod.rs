@@ -44,14 +44,7 @@ impl std::fmt::Debug for PgBackend {
 /// Opens the mirror at `url`, creating or migrating its tables in the current schema.
 pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<PgBackend, StoreError> {
     let (connect_options, location) = connect_options(url)?;
-    // One direct connection first: a wrong host or port fails at once with the driver's own
-    // error (a pool would keep retrying a refused connection until its timeout).
-    let mut conn = PgConnection::connect_with(&connect_options)
-        .await
-        .map_err(|source| StoreError::Connect {
-            location: location.clone(),
-            source,
-        })?;
+    let mut conn = connect_once(&connect_options, &location).await?;
     let schema = match inspect(&mut conn, &location).await {
         Ok(schema) => schema,
         Err(error) => {
@@ -66,16 +59,7 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<PgBackend,
         .map_err(|error| migrate_error(error, &location));
     let _ = conn.close().await;
     migrated?;
-    let pool = PgPoolOptions::new()
-        .max_connections(options.max_connections.max(2))
-        .acquire_timeout(Duration::from_mins(1))
-        .connect_lazy_with(connect_options.clone());
-    Ok(PgBackend {
-        pool,
-        options: connect_options,
-        location,
-        read_only: false,
-    })
+    Ok(backend(connect_options, location, options, false))
 }
 
 /// Opens the mirror at `url` for reading only: no migration, and the schema must be exactly
@@ -86,26 +70,44 @@ pub(crate) async fn open_read_only(
     options: &StoreOptions,
 ) -> Result<PgBackend, StoreError> {
     let (connect_options, location) = connect_options(url)?;
-    let mut conn = PgConnection::connect_with(&connect_options)
-        .await
-        .map_err(|source| StoreError::Connect {
-            location: location.clone(),
-            source,
-        })?;
+    let mut conn = connect_once(&connect_options, &location).await?;
     let checked = require_current_schema(&mut conn, &location).await;
     let _ = conn.close().await;
-    let schema = checked?;
-    let location = format!("{location} (schema {schema})");
+    let location = format!("{location} (schema {})", checked?);
+    Ok(backend(connect_options, location, options, true))
+}
+
+/// One direct connection first: a wrong host or port fails at once with the driver's own
+/// error (a pool would keep retrying a refused connection until its timeout).
+async fn connect_once(
+    connect_options: &PgConnectOptions,
+    location: &str,
+) -> Result<PgConnection, StoreError> {
+    PgConnection::connect_with(connect_options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            location: location.to_owned(),
+            source,
+        })
+}
+
+/// The backend over a lazily connecting pool.
+fn backend(
+    connect_options: PgConnectOptions,
+    location: String,
+    options: &StoreOptions,
+    read_only: bool,
+) -> PgBackend {
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections.max(2))
         .acquire_timeout(Duration::from_mins(1))
         .connect_lazy_with(connect_options.clone());
-    Ok(PgBackend {
+    PgBackend {
         pool,
         options: connect_options,
         location,
-        read_only: false,
-    })
+        read_only,
+    }
 }
 
 /// The connect options of `url` and the mirror's location for people (never a password).
