@@ -59,8 +59,8 @@ fn completes_at_scale_001_and_reports_every_step() {
     let lookups = report["lookups"].as_array().expect("lookups");
     assert_eq!(
         lookups.len(),
-        13,
-        "five measurements with 1 and 2 threads, and audited lookups idle and under two loads: {json}"
+        16,
+        "five measurements with 1 and 2 threads, and audited lookups (with an unaudited control) idle and under two loads: {json}"
     );
     let audited = lookups
         .iter()
@@ -70,7 +70,7 @@ fn completes_at_scale_001_and_reports_every_step() {
                 .is_some_and(|s| s.starts_with("audited"))
         })
         .count();
-    assert_eq!(audited, 3, "{json}");
+    assert_eq!(audited, 6, "{json}");
     for row in lookups {
         assert!(row["p50_ns"].as_f64().expect("p50") > 0.0, "{row}");
         assert!(row["p99_ns"].as_f64() >= row["p50_ns"].as_f64(), "{row}");

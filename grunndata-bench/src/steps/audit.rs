@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use grunndata_sync::config::Config;
-use grunndata_sync::core::id::NationalId;
+use grunndata_sync::core::id::{HprNumber, NationalId};
+use grunndata_sync::core::model::HealthPersonnel;
 use grunndata_sync::engine::{Engine, Request as SyncRequest, Sources};
 use grunndata_sync::registry::{Caller, PersonAnswer, Registry, RegistryOptions};
 use grunndata_sync::store::{Register, Store};
@@ -44,12 +45,17 @@ pub mod names {
     /// A re-snapshot in another process.
     pub const OTHER_PROCESS: &str =
         "audited person lookup, Brreg re-snapshot writing (another process)";
+    /// The unaudited control of each: a cached personnel lookup by HPR number, interleaved
+    /// with the audited ones, so that what the load costs every lookup (two cores shared with
+    /// the writer) is told apart from what it costs the audit row.
+    pub const CONTROL_SUFFIX: &str = " — control: cached personnel lookup, not audited";
 }
 
 /// Lookups measured when idle (under load: as many as fit while the writer runs).
 const IDLE_LOOKUPS: usize = 20_000;
 
-/// Parent side: the three measurements on the SQLite mirror at `url`, each `runs` times.
+/// Parent side: the three measurements on the SQLite mirror at `url`, each `runs` times, each
+/// with its unaudited control.
 pub fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow>> {
     let mut rows = Vec::new();
     for (load, subject) in [
@@ -58,31 +64,42 @@ pub fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow>> {
         (Load::OtherProcess, names::OTHER_PROCESS),
     ] {
         bench.progress(subject);
-        let mut p50 = Vec::new();
-        let mut p99 = Vec::new();
-        let mut per_second = Vec::new();
+        let mut audited = Vec::new();
+        let mut control = Vec::new();
         let mut peak: f64 = 0.0;
         for _ in 0..bench.settings.runs {
-            let answer = crate::child::run::<_, Measured>(&Request::Audit {
+            let answer = crate::child::run::<_, [Measured; 2]>(&Request::Audit {
                 url: url.to_owned(),
                 config: bench.config.clone(),
                 load,
             })?;
-            p50.push(answer.result.p50_ns);
-            p99.push(answer.result.p99_ns);
-            per_second.push(answer.result.per_second);
+            let [audited_run, control_run] = answer.result;
+            audited.push(audited_run);
+            control.push(control_run);
             peak = peak.max(mib(answer.peak_rss_kib));
         }
-        rows.push(LatencyRow {
-            subject: subject.to_owned(),
-            threads: 1,
-            p50_ns: median(&p50),
-            p99_ns: median(&p99),
-            per_second: median(&per_second),
-            peak_rss_mib: Some(peak),
-        });
+        rows.push(row(subject.to_owned(), &audited, peak));
+        rows.push(row(
+            format!("{subject}{}", names::CONTROL_SUFFIX),
+            &control,
+            peak,
+        ));
     }
     Ok(rows)
+}
+
+/// Medians over runs.
+fn row(subject: String, runs: &[Measured], peak: f64) -> LatencyRow {
+    let median_of =
+        |field: fn(&Measured) -> f64| median(&runs.iter().map(field).collect::<Vec<_>>());
+    LatencyRow {
+        subject,
+        threads: 1,
+        p50_ns: median_of(|m| m.p50_ns),
+        p99_ns: median_of(|m| m.p99_ns),
+        per_second: median_of(|m| m.per_second),
+        peak_rss_mib: Some(peak),
+    }
 }
 
 /// One measurement's figures.
@@ -130,7 +147,7 @@ impl Writer {
 }
 
 /// Child side: audited person lookups of every tracked person, round robin, with `load`.
-pub async fn run(url: &str, config: &std::path::Path, load: Load) -> anyhow::Result<Measured> {
+pub async fn run(url: &str, config: &std::path::Path, load: Load) -> anyhow::Result<[Measured; 2]> {
     let store = Store::open(url).await?;
     let nins: Vec<NationalId> = store
         .tracked_persons()
@@ -142,9 +159,19 @@ pub async fn run(url: &str, config: &std::path::Path, load: Load) -> anyhow::Res
     anyhow::ensure!(!nins.is_empty(), "the mirror holds no fetched persons");
     let registry = Registry::from_store(store.clone(), RegistryOptions::default())
         .for_caller(Caller::new("grunndata-bench").with_purpose("benchmark"));
-    // Fill the cache: what is measured is the hit plus its audit row.
+    let hprs: Vec<HprNumber> = store
+        .search::<HealthPersonnel>("a", 2_000)
+        .await?
+        .into_iter()
+        .map(|found| found.record.hpr_number)
+        .collect();
+    anyhow::ensure!(!hprs.is_empty(), "the mirror holds no health personnel");
+    // Fill the cache: what is measured is the hit plus its audit row (and the bare hit).
     for nin in &nins {
         person(&registry, nin).await?;
+    }
+    for &hpr in &hprs {
+        registry.personnel(hpr).await?;
     }
     let mut writer = match load {
         Load::Idle => Writer::None,
@@ -174,34 +201,45 @@ pub async fn run(url: &str, config: &std::path::Path, load: Load) -> anyhow::Res
     }
     let nins: Arc<[NationalId]> = nins.into();
     let started = Instant::now();
-    let mut nanos = Vec::new();
+    let mut audited = Vec::new();
+    let mut control = Vec::new();
     let mut index = 0;
     loop {
         let done = match load {
-            Load::Idle => nanos.len() >= IDLE_LOOKUPS,
-            _ => !writer.running()? && !nanos.is_empty(),
+            Load::Idle => audited.len() >= IDLE_LOOKUPS,
+            _ => !writer.running()? && !audited.is_empty(),
         };
         if done {
             break;
         }
         let nin = &nins[index % nins.len()];
+        let hpr = hprs[index % hprs.len()];
         index += 1;
         let at = Instant::now();
         person(&registry, nin).await?;
-        nanos.push(nanos_since(at));
+        audited.push(nanos_since(at));
+        let at = Instant::now();
+        let found = registry.personnel(hpr).await?;
+        control.push(nanos_since(at));
+        anyhow::ensure!(found.is_some(), "HPR {hpr} not found");
     }
     let wall = started.elapsed().as_secs_f64();
     writer.finish().await?;
     store.close().await;
+    Ok([measured(audited, wall), measured(control, wall)])
+}
+
+/// Percentiles of `nanos`, timed over `wall` seconds.
+fn measured(mut nanos: Vec<u64>, wall: f64) -> Measured {
     let lookups = nanos.len();
     #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
     let per_second = lookups as f64 / wall.max(f64::EPSILON);
-    Ok(Measured {
+    Measured {
         p50_ns: percentile(&mut nanos, 0.5),
         p99_ns: percentile(&mut nanos, 0.99),
         per_second,
         lookups,
-    })
+    }
 }
 
 async fn person(registry: &Registry, nin: &NationalId) -> anyhow::Result<()> {
