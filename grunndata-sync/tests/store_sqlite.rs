@@ -258,3 +258,30 @@ fn concurrent_first_opens_of_one_file_all_succeed() {
         assert_eq!(records, 0);
     }
 }
+
+/// Commit notices name the keys of a small batch; a large one (a snapshot batch) says
+/// "anything may have changed" instead, so listeners do not hash thousands of keys on their
+/// next lookup.
+#[tokio::test]
+async fn commit_notices_name_keys_of_small_batches_only() {
+    let db = TestDb::sqlite();
+    let store = Store::open(&db.url).await.expect("open");
+    let mut notices = store.subscribe_commits();
+    let at = at(2026, 1, 1);
+    for (size, named) in [(3_u32, true), (600, false)] {
+        let mut batch = Batch::<Organisation>::new(at);
+        for index in 0..size {
+            let orgnr = orgnr(10_000 + size * 1000 + index);
+            batch = batch.upsert(organisation(orgnr, "Nordlys AS"), None, at);
+        }
+        store.apply(batch).await.expect("apply");
+        let notice = notices.try_recv().expect("a notice");
+        let expected = if named {
+            usize::try_from(size).expect("small")
+        } else {
+            0
+        };
+        assert_eq!(notice.keys.len(), expected, "batch of {size}");
+    }
+    store.close().await;
+}

@@ -5,9 +5,13 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Register;
+#[cfg(feature = "postgres")]
+use super::StoreError;
+#[cfg(feature = "postgres")]
 use super::exec::Exec;
+#[cfg(feature = "postgres")]
 use super::value::{Kind, Value};
-use super::{Register, StoreError};
 
 /// One lookup to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +67,7 @@ impl Default for AuditQuery {
     }
 }
 
+#[cfg(feature = "postgres")]
 pub(crate) async fn append<C: Exec>(conn: &mut C, entry: &AuditEntry) -> Result<i64, StoreError> {
     let rows = conn
         .fetch(
@@ -87,6 +92,7 @@ pub(crate) async fn append<C: Exec>(conn: &mut C, entry: &AuditEntry) -> Result<
         .unwrap_or_default())
 }
 
+#[cfg(feature = "postgres")]
 pub(crate) async fn list<C: Exec>(
     conn: &mut C,
     query: &AuditQuery,

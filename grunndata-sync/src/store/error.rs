@@ -147,6 +147,21 @@ pub enum StoreError {
         feature: &'static str,
     },
 
+    /// Writing or reading the SQLite audit file failed.
+    #[cfg(feature = "sqlite")]
+    #[error("{operation}{} failed ({})", register_suffix(*register), path.display())]
+    AuditFile {
+        /// What was being done.
+        operation: &'static str,
+        /// The register of the lookup being audited, if one.
+        register: Option<Register>,
+        /// The audit file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+
     /// A read-only open found no mirror: it never creates one.
     #[error("no mirror at {location}: `grunndata sync` creates and fills it")]
     Missing {

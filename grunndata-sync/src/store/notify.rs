@@ -12,6 +12,11 @@ use super::Register;
 /// [`broadcast::error::RecvError::Lagged`] (and should then drop its whole cache).
 const CAPACITY: usize = 1024;
 
+/// The most keys a notice names; a larger batch's notice names none, meaning "anything in the
+/// register may have changed". A 1000-key page already touches most of a registry's 1024 key
+/// slots, so naming them saves little, and every listener would hash each key.
+pub(crate) const MAX_NAMED_KEYS: usize = 512;
+
 /// One committed batch that changed data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitNotice {
@@ -20,7 +25,8 @@ pub struct CommitNotice {
     /// The register's version after the commit.
     pub version: i64,
     /// The keys (as [`Display`](std::fmt::Display)ed) the batch upserted or deleted. Empty
-    /// when the batch swept records: then any key of the register may have changed.
+    /// when the batch swept records or held more than 512 changes: then any key of the
+    /// register may have changed.
     pub keys: Arc<[String]>,
 }
 
