@@ -372,3 +372,69 @@ async fn http_layer_sends_user_agent_and_decodes_gzip() {
         .unwrap_or_else(|error| panic!("gzip: {error}"));
     assert_eq!(decoded, Some(json!({"compressed": true})));
 }
+
+/// Regression (issue 14): response bodies were read whole however large. A body over the
+/// client's limit fails at once — announced by `Content-Length` or found while reading a
+/// chunked one — and is not asked for again.
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_without_retries() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::body::Body;
+    use grunndata_sync::source::SourceError;
+    use grunndata_sync::source::http::{HttpClient, HttpConfig, RequestSpec};
+    use grunndata_sync::store::Register;
+
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&requests);
+    let app = axum::Router::new()
+        .route("/api/small", axum::routing::get(|| async { "[1,2,3]" }))
+        .route(
+            "/api/sized",
+            axum::routing::get(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { vec![b' '; 4096] }
+            }),
+        )
+        .route(
+            "/api/chunked",
+            axum::routing::get(|| async {
+                let chunks = (0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 256]));
+                Body::from_stream(futures_util::stream::iter(chunks))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|error| panic!("bind: {error}"));
+    let base = format!(
+        "http://{}/api/",
+        listener
+            .local_addr()
+            .unwrap_or_else(|error| panic!("{error}"))
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = HttpClient::builder(Register::Brreg, base)
+        .config(HttpConfig {
+            max_body_bytes: 1024,
+            ..HttpConfig::default()
+        })
+        .build()
+        .unwrap_or_else(|error| panic!("client: {error}"));
+
+    let (_, small) = client
+        .fetch_json::<Value>(&RequestSpec::get("/small"))
+        .await
+        .unwrap_or_else(|error| panic!("small: {error}"));
+    assert_eq!(small, Some(json!([1, 2, 3])));
+    for path in ["/sized", "/chunked"] {
+        let error = client.fetch(&RequestSpec::get(path)).await.err();
+        assert!(
+            matches!(error, Some(SourceError::BodyTooLarge { limit: 1024, .. })),
+            "{path}: {error:?}"
+        );
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "not retried");
+}

@@ -92,16 +92,47 @@ pub struct StoreConfig {
     /// when lookups run where the mirror's directory is read-only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_path: Option<std::path::PathBuf>,
-    /// How long audit entries are kept (`400d`, `10y`); older ones are removed by `grunndata
-    /// sync` after each run. Unset: kept for ever. Mind the law that applies to you: the
-    /// audit log is the record of who looked up whom, and it cannot be rebuilt.
-    #[serde(
-        default,
-        with = "humantime_serde",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "Option<String>")]
-    pub audit_retention: Option<Duration>,
+    /// How long audit entries are kept: `"keep"` (for ever, the default) or a duration
+    /// (`"400d"`, `"10y"`), after which `grunndata sync` removes them. Mind the law that
+    /// applies to you: the audit log is the record of who looked up whom, and it cannot be
+    /// rebuilt.
+    pub audit_retention: AuditRetention,
+}
+
+/// How long audit entries are kept (`[store] audit_retention`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
+#[schemars(with = "String")]
+pub enum AuditRetention {
+    /// For ever (`"keep"`).
+    #[default]
+    Keep,
+    /// This long, then removed (`"5y"`).
+    For(Duration),
+}
+
+impl Serialize for AuditRetention {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Keep => serializer.serialize_str("keep"),
+            Self::For(duration) => serializer.collect_str(&humantime::format_duration(*duration)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditRetention {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if text.trim().eq_ignore_ascii_case("keep") {
+            return Ok(Self::Keep);
+        }
+        humantime::parse_duration(text.trim())
+            .map(Self::For)
+            .map_err(|error| {
+                serde::de::Error::custom(format!(
+                    "audit_retention: \"keep\" or a duration such as \"5y\": {error}"
+                ))
+            })
+    }
 }
 
 /// `[sync]`
@@ -124,6 +155,10 @@ pub struct SyncConfig {
     /// fails for that register and the mirror is left as it was. `grunndata sync
     /// --resnapshot --accept-shrink` accepts a genuine shrink once.
     pub snapshot_floor_percent: u8,
+    /// The largest upstream response read whole, in MiB (feed pages, records, SOAP pages); a
+    /// larger one fails the request instead of growing memory without bound. The Brreg bulk
+    /// files and the HPR export are streamed and not limited by it.
+    pub max_response_mib: u64,
 }
 
 impl Default for SyncConfig {
@@ -133,6 +168,7 @@ impl Default for SyncConfig {
             interval: Duration::from_mins(5),
             deadline: Duration::from_hours(1),
             snapshot_floor_percent: 90,
+            max_response_mib: 64,
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::source::ar::{self, ArClient};
 use crate::source::brreg::{self, BrregClient};
 use crate::source::hpr::{HprSource, HprSourceBuilder};
-use crate::source::http::{Authorise, TokenAuth};
+use crate::source::http::{Authorise, HttpConfig, TokenAuth};
 use crate::source::preg::{self, LegalBasis, PregClient, TrackedSet};
 use crate::store::Register;
 
@@ -68,13 +68,24 @@ fn config_error(register: Register) -> impl Fn(String) -> EngineError {
     move |message| EngineError::Config { register, message }
 }
 
+/// The HTTP settings every client shares, from `[sync]`.
+fn http(config: &Config) -> HttpConfig {
+    HttpConfig {
+        max_body_bytes: config.sync.max_response_mib.saturating_mul(1024 * 1024),
+        ..HttpConfig::default()
+    }
+}
+
 fn brreg_client(config: &Config) -> Result<BrregClient, EngineError> {
-    BrregClient::new(brreg::BrregConfig::new(config.brreg.base_url.clone())).map_err(Into::into)
+    let mut settings = brreg::BrregConfig::new(config.brreg.base_url.clone());
+    settings.http = http(config);
+    BrregClient::new(settings).map_err(Into::into)
 }
 
 fn ar_client(config: &Config) -> Result<ArClient, EngineError> {
     let auth = helseid(config, Register::Ar, &config.ar.scope)?;
     let mut settings = ar::ArConfig::new(config.ar.base_url.clone());
+    settings.http = http(config);
     settings.include_deactivated = config.ar.include_deactivated;
     ArClient::new(settings, auth).map_err(Into::into)
 }
@@ -82,6 +93,7 @@ fn ar_client(config: &Config) -> Result<ArClient, EngineError> {
 fn preg_client(config: &Config, tracked: Arc<TrackedSet>) -> Result<PregClient, EngineError> {
     let auth = helseid(config, Register::Preg, &config.preg.scope)?;
     let mut settings = preg::PregConfig::new(config.preg.base_url.clone());
+    settings.http = http(config);
     settings.api_version.clone_from(&config.preg.api_version);
     settings.legal_basis = if config.preg.legal_basis {
         LegalBasis::With
@@ -102,6 +114,7 @@ fn hpr_source(config: &Config) -> Result<HprSource, EngineError> {
         None
     };
     HprSourceBuilder::from_config(&config.hpr, auth.clone(), auth)
+        .http(http(config))
         .build()
         .map_err(Into::into)
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use grunndata_sync::config::Config;
+use grunndata_sync::config::{AuditRetention, Config};
 use grunndata_sync::engine::{
     Engine, NoProgress, Progress, Request, RunReport, Sources, SyncOptions,
 };
@@ -184,7 +184,7 @@ fn finish(report: &RunReport) -> anyhow::Result<Outcome> {
 
 /// Removes audit entries older than `[store] audit_retention`, if set (default: keep all).
 async fn apply_audit_retention(config: &Config, store: &Store) -> anyhow::Result<()> {
-    let Some(retention) = config.store.audit_retention else {
+    let AuditRetention::For(retention) = config.store.audit_retention else {
         return Ok(());
     };
     let before = chrono::Utc::now()

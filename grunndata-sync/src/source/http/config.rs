@@ -5,6 +5,9 @@ use std::time::Duration;
 /// `grunndata/<version>`: the `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("grunndata/", env!("CARGO_PKG_VERSION"));
 
+/// [`HttpConfig::max_body_bytes`] by default: 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Timeouts, retries and concurrency of one upstream client.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -26,6 +29,11 @@ pub struct HttpConfig {
     /// Requests in flight at once against this upstream (bulk fetches run this many chunks in
     /// parallel).
     pub concurrency: usize,
+    /// The largest response body read whole (feed pages, single records, exports of ids,
+    /// SOAP pages): a longer one fails the request at once (not retried) instead of growing
+    /// memory without bound. Downloads that are streamed (the Brreg bulk files, the HPR
+    /// export) are not held whole and not capped by it. Default 64 MiB.
+    pub max_body_bytes: u64,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
@@ -41,6 +49,7 @@ impl Default for HttpConfig {
             backoff_max: Duration::from_secs(30),
             max_retry_after: Duration::from_mins(5),
             concurrency: 4,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             user_agent: USER_AGENT.to_owned(),
         }
     }

@@ -34,7 +34,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 pub use auth::{AuthFailure, Authorise, TokenAuth};
-pub use config::{HttpConfig, USER_AGENT};
+pub use config::{DEFAULT_MAX_BODY_BYTES, HttpConfig, USER_AGENT};
 pub use policy::retry_after;
 pub use spec::{Fetched, RequestBody, RequestSpec};
 
@@ -202,18 +202,22 @@ impl HttpClient {
     /// body that ends early, is retried like a failed request.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Fetched, SourceError> {
         let register = self.inner.register;
+        let limit = self.inner.config.max_body_bytes;
         self.execute(spec, |response| async move {
             let status = response.status();
             let headers = response.headers().clone();
-            match response.bytes().await {
-                Ok(body) => {
+            let body_error = |message: String| SourceError::Body {
+                register,
+                method: spec.method.to_string(),
+                path: spec.path.clone(),
+                message,
+            };
+            match read_capped(response, limit).await {
+                Ok(Some(body)) => {
                     if status.is_success() && policy::looks_truncated(&headers, &body) {
-                        return Err(AttemptError::Retry(SourceError::Body {
-                            register,
-                            method: spec.method.to_string(),
-                            path: spec.path.clone(),
-                            message: "JSON body ends early".to_owned(),
-                        }));
+                        return Err(AttemptError::Retry(body_error(
+                            "JSON body ends early".to_owned(),
+                        )));
                     }
                     Ok(Fetched {
                         status,
@@ -221,12 +225,15 @@ impl HttpClient {
                         body,
                     })
                 }
-                Err(error) => Err(AttemptError::Retry(SourceError::Body {
+                Ok(None) => Err(AttemptError::Fail(SourceError::BodyTooLarge {
                     register,
                     method: spec.method.to_string(),
                     path: spec.path.clone(),
-                    message: error_chain(&error.without_url()),
+                    limit,
                 })),
+                Err(error) => Err(AttemptError::Retry(body_error(error_chain(
+                    &error.without_url(),
+                )))),
             }
         })
         .await
@@ -341,6 +348,7 @@ impl HttpClient {
             return match read(response).await {
                 Ok(value) => Outcome::Done(value),
                 Err(AttemptError::Retry(error)) => Outcome::Retry { wait: None, error },
+                Err(AttemptError::Fail(error)) => Outcome::Fail(error),
             };
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
@@ -455,10 +463,17 @@ impl HttpClient {
         let body = if self.inner.sensitive {
             None
         } else {
-            response.bytes().await.ok().map(|bytes| {
-                let end = bytes.len().min(BODY_EXCERPT);
-                scrub_nins(String::from_utf8_lossy(&bytes[..end]).trim())
-            })
+            // The excerpt only: an error page is never read further than that.
+            let mut response = response;
+            let mut excerpt = Vec::new();
+            while excerpt.len() < BODY_EXCERPT {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            excerpt.truncate(BODY_EXCERPT);
+            Some(scrub_nins(String::from_utf8_lossy(&excerpt).trim()))
         };
         SourceError::Status {
             register: self.inner.register,
@@ -475,6 +490,30 @@ impl HttpClient {
 pub(crate) enum AttemptError {
     /// Try again (counts as an attempt): a body cut short or unreadable.
     Retry(SourceError),
+    /// Give up: trying again would get the same answer (a body over the size limit).
+    Fail(SourceError),
+}
+
+/// The whole body, or `None` as soon as it is known to exceed `limit` bytes (by its
+/// `Content-Length`, or while reading one without), so that no more than `limit` is held.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Option<bytes::Bytes>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        return Ok(None);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
 }
 
 pub(crate) use crate::chain::error_chain;
