@@ -154,14 +154,19 @@ fn audit_retention_is_keep_or_a_duration() {
     use grunndata_sync::config::AuditRetention;
 
     let read = |value: &str| Config::from_toml(&format!("[store]\naudit_retention = {value:?}"));
-    assert_eq!(Config::default().store.audit_retention, AuditRetention::Keep);
+    assert_eq!(
+        Config::default().store.audit_retention,
+        AuditRetention::Keep
+    );
     assert_eq!(
         read("keep").map(|c| c.store.audit_retention),
         Ok(AuditRetention::Keep)
     );
     assert_eq!(
         read("400d").map(|c| c.store.audit_retention),
-        Ok(AuditRetention::For(std::time::Duration::from_secs(400 * 86_400)))
+        Ok(AuditRetention::For(std::time::Duration::from_secs(
+            400 * 86_400
+        )))
     );
     let error = read("for ever").err().unwrap_or_default();
     assert!(error.contains("\"keep\" or a duration"), "{error}");
