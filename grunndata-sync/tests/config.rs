@@ -164,8 +164,8 @@ fn audit_retention_is_keep_or_a_duration() {
     );
     assert_eq!(
         read("400d").map(|c| c.store.audit_retention),
-        Ok(AuditRetention::For(std::time::Duration::from_secs(
-            400 * 86_400
+        Ok(AuditRetention::For(std::time::Duration::from_hours(
+            400 * 24
         )))
     );
     let error = read("for ever").err().unwrap_or_default();
