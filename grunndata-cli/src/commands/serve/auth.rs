@@ -1,0 +1,318 @@
+//! Bearer JWTs: who may ask what.
+//!
+//! Every request except health, metrics and the OpenAPI document carries `Authorization:
+//! Bearer <JWT>`, validated against the configured issuer's keys (JWKS), issuer, audience and
+//! expiry (30 s leeway). Organisation, personnel and address lookups need the lookup scope;
+//! person lookups (by NIN) the person scope. HelseID issues such tokens in production; the
+//! `scope` claim may be a space-separated string or an array.
+//!
+//! A refused request gets 401 (no, malformed, forged, expired or wrongly addressed token) or
+//! 403 (valid token without the scope) with a `WWW-Authenticate: Bearer …` challenge and an
+//! empty body: nothing about the keys or the claims is given away.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use clap::Args;
+use jsonwebtoken::{DecodingKey, Validation};
+use serde::Deserialize;
+
+use super::jwks::{self, Keys};
+
+/// Default scope for organisation, personnel and address lookups.
+pub const DEFAULT_LOOKUP_SCOPE: &str = "grunndata:lookup";
+/// Default scope for person lookups (by fødselsnummer / D-nummer).
+pub const DEFAULT_PERSON_SCOPE: &str = "grunndata:person";
+
+/// Leeway for `exp` and `nbf`, in seconds.
+const LEEWAY_SECONDS: u64 = 30;
+
+/// The token options of `grunndata serve`.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// The token issuer (`iss`), e.g. `https://helseid-sts.nhn.no`.
+    #[arg(long, env = "GRUNNDATA_SERVE_ISSUER", value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// The audience tokens must name (`aud`).
+    #[arg(long, env = "GRUNNDATA_SERVE_AUDIENCE", value_name = "AUD")]
+    pub audience: Option<String>,
+
+    /// The issuer's signing keys: a JWKS file, or an `https://` URL read at start-up.
+    #[arg(long, env = "GRUNNDATA_SERVE_JWKS", value_name = "FILE|URL")]
+    pub jwks: Option<String>,
+
+    /// The scope for organisation, personnel and address lookups.
+    #[arg(long, env = "GRUNNDATA_SERVE_LOOKUP_SCOPE", default_value = DEFAULT_LOOKUP_SCOPE)]
+    pub lookup_scope: String,
+
+    /// The scope for person lookups.
+    #[arg(long, env = "GRUNNDATA_SERVE_PERSON_SCOPE", default_value = DEFAULT_PERSON_SCOPE)]
+    pub person_scope: String,
+
+    /// Answer without any token. Only allowed when listening on loopback; for development.
+    #[arg(long, conflicts_with_all = ["issuer", "audience", "jwks"])]
+    pub no_auth: bool,
+}
+
+impl AuthArgs {
+    /// The token checks these options describe; keys are read now.
+    pub async fn load(&self) -> anyhow::Result<Auth> {
+        if self.no_auth {
+            return Ok(Auth::Disabled);
+        }
+        let (Some(issuer), Some(audience), Some(jwks)) = (&self.issuer, &self.audience, &self.jwks)
+        else {
+            return Err(crate::exit::InvalidInput(
+                "serve needs --issuer, --audience and --jwks (or --no-auth on loopback)".to_owned(),
+            )
+            .into());
+        };
+        let keys = jwks::load(jwks).await?;
+        Ok(Auth::Jwt(Box::new(Jwt {
+            keys,
+            issuer: issuer.clone(),
+            audience: audience.clone(),
+            lookup_scope: self.lookup_scope.clone(),
+            person_scope: self.person_scope.clone(),
+        })))
+    }
+}
+
+/// What a route demands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Nothing: health, metrics, the OpenAPI document, FHIR metadata.
+    Public,
+    /// The lookup scope: organisations, personnel, communication parties.
+    Lookup,
+    /// The person scope: persons by NIN (and personnel by NIN).
+    Person,
+}
+
+/// The token checks in effect.
+#[derive(Debug)]
+pub enum Auth {
+    /// `--no-auth`: everyone is [`Principal::anonymous`].
+    Disabled,
+    /// Bearer JWTs.
+    Jwt(Box<Jwt>),
+}
+
+/// Validation of bearer JWTs.
+#[derive(Debug)]
+pub struct Jwt {
+    keys: Keys,
+    issuer: String,
+    audience: String,
+    lookup_scope: String,
+    person_scope: String,
+}
+
+/// Who is calling, from the token: recorded in the audit log of person lookups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The client (`client_id`, else `azp`, else `sub`).
+    pub client_id: String,
+    /// The end user, where the token carries one (`sub` when it is not the client).
+    pub user: Option<String>,
+}
+
+impl Principal {
+    /// The caller under `--no-auth`.
+    pub fn anonymous() -> Self {
+        Self {
+            client_id: "anonymous (--no-auth)".to_owned(),
+            user: None,
+        }
+    }
+
+    /// The actor recorded in the audit log: `client` or `client user`.
+    pub fn actor(&self) -> String {
+        match &self.user {
+            Some(user) => format!("{} user={user}", self.client_id),
+            None => self.client_id.clone(),
+        }
+    }
+}
+
+/// The claims read from a token.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    azp: Option<String>,
+    #[serde(default)]
+    sub: Option<String>,
+    #[serde(default)]
+    scope: Option<ScopeClaim>,
+}
+
+/// `scope`: `"a b"` or `["a", "b"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ScopeClaim {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl ScopeClaim {
+    fn contains(&self, wanted: &str) -> bool {
+        match self {
+            Self::Text(text) => text.split_ascii_whitespace().any(|scope| scope == wanted),
+            Self::List(list) => list.iter().any(|scope| scope == wanted),
+        }
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No bearer token at all.
+    Missing,
+    /// A token that is not valid here.
+    Invalid,
+    /// A valid token without the scope.
+    Scope(Scope),
+}
+
+impl Jwt {
+    /// Checks `token` and that it grants `scope`.
+    fn check(&self, token: &str, scope: Scope) -> Result<Principal, Refusal> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Invalid)?;
+        let key: &DecodingKey = self
+            .keys
+            .find(header.kid.as_deref(), header.alg)
+            .ok_or(Refusal::Invalid)?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
+            .map_err(|_| Refusal::Invalid)?
+            .claims;
+        let wanted = match scope {
+            Scope::Public => None,
+            Scope::Lookup => Some(&self.lookup_scope),
+            Scope::Person => Some(&self.person_scope),
+        };
+        if let Some(wanted) = wanted
+            && !claims.scope.as_ref().is_some_and(|s| s.contains(wanted))
+        {
+            return Err(Refusal::Scope(scope));
+        }
+        let client_id = claims
+            .client_id
+            .or(claims.azp)
+            .or_else(|| claims.sub.clone())
+            .ok_or(Refusal::Invalid)?;
+        let user = claims.sub.filter(|sub| *sub != client_id);
+        Ok(Principal { client_id, user })
+    }
+
+    fn scope_name(&self, scope: Scope) -> &str {
+        match scope {
+            Scope::Person => &self.person_scope,
+            Scope::Lookup | Scope::Public => &self.lookup_scope,
+        }
+    }
+}
+
+impl Auth {
+    /// Who sent `request`, if it may be answered under `scope`.
+    pub fn authorise(&self, request: &Request, scope: Scope) -> Result<Principal, Refusal> {
+        let jwt = match self {
+            Self::Disabled => return Ok(Principal::anonymous()),
+            Self::Jwt(jwt) => jwt,
+        };
+        let value = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .ok_or(Refusal::Missing)?;
+        let text = value.to_str().map_err(|_| Refusal::Invalid)?;
+        let (kind, token) = text.split_once(' ').ok_or(Refusal::Invalid)?;
+        if !kind.eq_ignore_ascii_case("bearer") {
+            return Err(Refusal::Missing);
+        }
+        jwt.check(token.trim(), scope)
+    }
+
+    /// The 401/403 answer for `refusal`: a challenge and an empty body.
+    pub fn refuse(&self, refusal: Refusal) -> Response {
+        let realm = r#"Bearer realm="grunndata""#;
+        let (status, challenge) = match refusal {
+            Refusal::Missing => (StatusCode::UNAUTHORIZED, realm.to_owned()),
+            Refusal::Invalid => (
+                StatusCode::UNAUTHORIZED,
+                format!(r#"{realm}, error="invalid_token""#),
+            ),
+            Refusal::Scope(scope) => {
+                let name = match self {
+                    Self::Jwt(jwt) => jwt.scope_name(scope),
+                    Self::Disabled => "",
+                };
+                (
+                    StatusCode::FORBIDDEN,
+                    format!(r#"{realm}, error="insufficient_scope", scope="{name}""#),
+                )
+            }
+        };
+        let mut response = status.into_response();
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+/// Middleware: refuses requests without a token granting the route's scope, else puts the
+/// [`Principal`] into the request (and the response, for the access log).
+pub async fn require(
+    State((state, scope)): State<(super::state::AppState, Scope)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if scope == Scope::Public {
+        return next.run(request).await;
+    }
+    match state.auth().authorise(&request, scope) {
+        Ok(principal) => {
+            request.extensions_mut().insert(principal.clone());
+            let mut response = next.run(request).await;
+            response.extensions_mut().insert(principal);
+            response
+        }
+        Err(refusal) => state.auth().refuse(refusal),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_claims_as_text_or_list() {
+        let text = ScopeClaim::Text("openid grunndata:lookup".to_owned());
+        assert!(text.contains("grunndata:lookup"));
+        assert!(!text.contains("grunndata:look"));
+        let list = ScopeClaim::List(vec!["grunndata:person".to_owned()]);
+        assert!(list.contains("grunndata:person"));
+        assert!(!list.contains("grunndata:lookup"));
+    }
+
+    #[test]
+    fn actor_names_client_and_user() {
+        let principal = Principal {
+            client_id: "journal".to_owned(),
+            user: Some("u-1".to_owned()),
+        };
+        assert_eq!(principal.actor(), "journal user=u-1");
+        assert_eq!(Principal::anonymous().actor(), "anonymous (--no-auth)");
+    }
+}

@@ -1,0 +1,79 @@
+//! The state every handler shares: the registry, the token checks, the metrics, and the
+//! staleness bounds readiness judges by. One `Arc` inside, cheap to clone.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use grunndata_sync::config::Config;
+use grunndata_sync::registry::Registry;
+use grunndata_sync::store::{Register, Store};
+
+use super::auth::Auth;
+use super::metrics::Metrics;
+
+/// Shared state of the server.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    registry: Registry,
+    auth: Auth,
+    metrics: Metrics,
+    /// The mirrored registers (`[sync] sources`) with their staleness bounds.
+    registers: Vec<(Register, Duration)>,
+}
+
+impl AppState {
+    /// State over `registry`, checking tokens with `auth`; the registers and their bounds come
+    /// from `config`.
+    pub fn new(registry: Registry, auth: Auth, config: &Config) -> Self {
+        let registers = Register::ALL
+            .into_iter()
+            .filter(|register| {
+                config
+                    .sync
+                    .sources
+                    .iter()
+                    .any(|name| name.parse::<Register>().is_ok_and(|r| r == *register))
+            })
+            .map(|register| (register, config.stale_after(register)))
+            .collect();
+        Self {
+            inner: Arc::new(Inner {
+                registry,
+                auth,
+                metrics: Metrics::default(),
+                registers,
+            }),
+        }
+    }
+
+    /// The registry (current records, the service's own caller).
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The store under the registry, for sync state only (status, readiness, metrics) —
+    /// never for records, and never for persons: those go through the audited registry.
+    pub fn sync_state_store(&self) -> &Store {
+        self.inner.registry.store()
+    }
+
+    /// The token checks.
+    pub fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+
+    /// The request metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The mirrored registers with their staleness bounds.
+    pub fn registers(&self) -> &[(Register, Duration)] {
+        &self.inner.registers
+    }
+}
