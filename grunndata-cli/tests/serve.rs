@@ -24,3 +24,6 @@ mod security;
 
 #[path = "serve/operations.rs"]
 mod operations;
+
+#[path = "serve/fhir.rs"]
+mod fhir;

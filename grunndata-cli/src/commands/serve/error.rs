@@ -9,6 +9,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use grunndata_sync::registry::RegistryError;
+use grunndata_sync::store::StoreError;
 
 use super::rest::json_response;
 
@@ -25,6 +26,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// The mirror could not answer (read or audit failed): retry.
     Unavailable(RegistryError),
+    /// The mirror's history could not be read: retry.
+    History(StoreError),
 }
 
 /// The result of a handler.
@@ -42,6 +45,7 @@ impl ApiError {
                 RegistryError::PurposeRequired { .. } => StatusCode::BAD_REQUEST,
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             },
+            Self::History(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -56,6 +60,10 @@ impl ApiError {
             }
             Self::Unavailable(error) => {
                 tracing::error!(%error, "the mirror could not answer");
+                "the mirror could not answer; retry later".to_owned()
+            }
+            Self::History(error) => {
+                tracing::error!(%error, "the mirror's history could not be read");
                 "the mirror could not answer; retry later".to_owned()
             }
         }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use grunndata_sync::config::Config;
-use grunndata_sync::registry::Registry;
-use grunndata_sync::store::{Register, Store};
+use grunndata_sync::registry::{Found, Registry};
+use grunndata_sync::store::{MirrorRecord, Register, Store, StoreError};
 
 use super::auth::Auth;
 use super::metrics::Metrics;
@@ -60,6 +60,24 @@ impl AppState {
     /// never for records, and never for persons: those go through the audited registry.
     pub fn sync_state_store(&self) -> &Store {
         self.inner.registry.store()
+    }
+
+    /// Every version of the record `key` of a *non-person* register (HPR, Brreg, AR),
+    /// newest first, for FHIR `vread` and `_history`. The registry has no history lookup,
+    /// so this is the one place records are read past it; persons never are.
+    pub async fn history<R: MirrorRecord>(
+        &self,
+        key: &R::Key,
+    ) -> Result<Vec<Found<R>>, StoreError> {
+        debug_assert!(
+            R::REGISTER != Register::Preg,
+            "persons are read only through the registry"
+        );
+        if R::REGISTER == Register::Preg {
+            return Ok(Vec::new());
+        }
+        let versions = self.inner.registry.store().versions::<R>(key).await?;
+        Ok(versions.into_iter().map(Found::from).collect())
     }
 
     /// The token checks.

@@ -72,3 +72,12 @@ pub async fn unknown_route() -> Response {
         "this interaction or resource type is not supported; see /fhir/metadata",
     )
 }
+
+/// A method the route does not support (FHIR here is read-only).
+pub async fn method_not_allowed() -> Response {
+    operation_outcome(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "not-supported",
+        "this server is read-only; see /fhir/metadata for the supported interactions",
+    )
+}
