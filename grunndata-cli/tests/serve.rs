@@ -27,3 +27,6 @@ mod operations;
 
 #[path = "serve/fhir.rs"]
 mod fhir;
+
+#[path = "serve/schemathesis.rs"]
+mod schemathesis;

@@ -116,6 +116,12 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 
 /// A populated fixture mirror in a temp directory, and its URL.
 pub fn fixture() -> (TempDir, String) {
+    fixture_synced(false)
+}
+
+/// The fixture; with `synced`, every register's last sync run succeeded just now (so the
+/// server is ready).
+pub fn fixture_synced(synced: bool) -> (TempDir, String) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let url = format!("sqlite://{}", dir.path().join("mirror.db").display());
     block_on(async {
@@ -123,6 +129,14 @@ pub fn fixture() -> (TempDir, String) {
             .await
             .unwrap_or_else(|e| panic!("open: {e}"));
         mirror::populate(&store).await;
+        if synced {
+            for register in grunndata_sync::store::Register::ALL {
+                store
+                    .record_success(register, chrono::Utc::now())
+                    .await
+                    .unwrap_or_else(|e| panic!("record success: {e}"));
+            }
+        }
         store.close().await;
     });
     (dir, url)
@@ -144,9 +158,17 @@ impl Server {
         Self::start_with(&[])
     }
 
+    /// Serves the fixture mirror, synced just now (ready), with token checks.
+    pub fn start_ready() -> Self {
+        Self::start_from(fixture_synced(true), &[])
+    }
+
     /// Serves the fixture mirror with token checks and `extra` arguments.
     pub fn start_with(extra: &[&str]) -> Self {
-        let (dir, db) = fixture();
+        Self::start_from(fixture(), extra)
+    }
+
+    fn start_from((dir, db): (TempDir, String), extra: &[&str]) -> Self {
         let jwks = dir.path().join("jwks.json");
         std::fs::write(&jwks, json!({ "keys": [issuer().jwk] }).to_string())
             .unwrap_or_else(|e| panic!("jwks: {e}"));
@@ -163,6 +185,10 @@ impl Server {
     }
 
     fn spawn(dir: TempDir, db: String, args: &[&str]) -> Self {
+        // A file, not a pipe: nobody reads a pipe while the server runs, and a full one
+        // would block the server's logging.
+        let log = dir.path().join("serve.log");
+        let stderr = std::fs::File::create(&log).unwrap_or_else(|e| panic!("log file: {e}"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_grunndata"))
             .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
             .args(args)
@@ -170,7 +196,7 @@ impl Server {
             .env_remove("GRUNNDATA_DB")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("spawn: {e}"));
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("stdout"));
@@ -202,10 +228,11 @@ impl Server {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let status = self.child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
-        let mut stderr = String::new();
-        if let Some(mut pipe) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-        }
+        let stderr = self
+            .dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_to_string(dir.path().join("serve.log")).ok())
+            .unwrap_or_default();
         (status.code(), stderr, self.dir.take())
     }
 }

@@ -28,6 +28,10 @@ pub const DEFAULT_PERSON_SCOPE: &str = "grunndata:person";
 /// Leeway for `exp` and `nbf`, in seconds.
 const LEEWAY_SECONDS: u64 = 30;
 
+/// How many verified tokens are remembered, and for how long at most (never past `exp`).
+const VERIFIED_CAPACITY: u64 = 10_000;
+const VERIFIED_TTL: std::time::Duration = std::time::Duration::from_mins(5);
+
 /// The token options of `grunndata serve`.
 #[derive(Debug, Clone, Args)]
 pub struct AuthArgs {
@@ -72,6 +76,10 @@ impl AuthArgs {
         let keys = jwks::load(jwks).await?;
         Ok(Auth::Jwt(Box::new(Jwt {
             keys,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_CAPACITY)
+                .time_to_live(VERIFIED_TTL)
+                .build(),
             issuer: issuer.clone(),
             audience: audience.clone(),
             lookup_scope: self.lookup_scope.clone(),
@@ -101,9 +109,12 @@ pub enum Auth {
 }
 
 /// Validation of bearer JWTs.
-#[derive(Debug)]
 pub struct Jwt {
     keys: Keys,
+    /// Tokens whose signature and claims were verified, by the exact token text, so a
+    /// client's repeated token costs a hash lookup instead of a signature check. Entries are
+    /// used only until the token's `exp` (plus leeway) and dropped after `VERIFIED_TTL`.
+    verified: moka::sync::Cache<String, std::sync::Arc<Verified>>,
     issuer: String,
     audience: String,
     lookup_scope: String,
@@ -137,6 +148,24 @@ impl Principal {
     }
 }
 
+impl std::fmt::Debug for Jwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jwt")
+            .field("keys", &self.keys)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A verified token: who it names, what it grants, until when.
+#[derive(Debug)]
+struct Verified {
+    principal: Option<Principal>,
+    scope: Option<ScopeClaim>,
+    exp: i64,
+}
+
 /// The claims read from a token.
 #[derive(Debug, Deserialize)]
 struct Claims {
@@ -148,6 +177,7 @@ struct Claims {
     sub: Option<String>,
     #[serde(default)]
     scope: Option<ScopeClaim>,
+    exp: i64,
 }
 
 /// `scope`: `"a b"` or `["a", "b"]`.
@@ -181,6 +211,32 @@ pub enum Refusal {
 impl Jwt {
     /// Checks `token` and that it grants `scope`.
     fn check(&self, token: &str, scope: Scope) -> Result<Principal, Refusal> {
+        let now = chrono::Utc::now().timestamp();
+        let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+        let verified = match self.verified.get(token) {
+            Some(verified) if now <= verified.exp.saturating_add(leeway) => verified,
+            _ => {
+                let verified = std::sync::Arc::new(self.verify(token)?);
+                self.verified
+                    .insert(token.to_owned(), std::sync::Arc::clone(&verified));
+                verified
+            }
+        };
+        let wanted = match scope {
+            Scope::Public => None,
+            Scope::Lookup => Some(&self.lookup_scope),
+            Scope::Person => Some(&self.person_scope),
+        };
+        if let Some(wanted) = wanted
+            && !verified.scope.as_ref().is_some_and(|s| s.contains(wanted))
+        {
+            return Err(Refusal::Scope(scope));
+        }
+        verified.principal.clone().ok_or(Refusal::Invalid)
+    }
+
+    /// Verifies `token`'s signature and claims (not its scope).
+    fn verify(&self, token: &str) -> Result<Verified, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Invalid)?;
         let key: &DecodingKey = self
             .keys
@@ -195,23 +251,19 @@ impl Jwt {
         let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map_err(|_| Refusal::Invalid)?
             .claims;
-        let wanted = match scope {
-            Scope::Public => None,
-            Scope::Lookup => Some(&self.lookup_scope),
-            Scope::Person => Some(&self.person_scope),
-        };
-        if let Some(wanted) = wanted
-            && !claims.scope.as_ref().is_some_and(|s| s.contains(wanted))
-        {
-            return Err(Refusal::Scope(scope));
-        }
-        let client_id = claims
+        let principal = claims
             .client_id
             .or(claims.azp)
             .or_else(|| claims.sub.clone())
-            .ok_or(Refusal::Invalid)?;
-        let user = claims.sub.filter(|sub| *sub != client_id);
-        Ok(Principal { client_id, user })
+            .map(|client_id| {
+                let user = claims.sub.filter(|sub| *sub != client_id);
+                Principal { client_id, user }
+            });
+        Ok(Verified {
+            principal,
+            scope: claims.scope,
+            exp: claims.exp,
+        })
     }
 
     fn scope_name(&self, scope: Scope) -> &str {

@@ -137,6 +137,12 @@ fn operation(endpoint: &Endpoint) -> Value {
 fn schema(kind: Kind) -> Value {
     match kind {
         Kind::Text => json!({ "type": "string" }),
+        Kind::Digits(min, max) => {
+            json!({ "type": "string", "pattern": format!("^[0-9]{{{min},{max}}}$") })
+        }
+        Kind::Letters(min, max) => {
+            json!({ "type": "string", "pattern": format!("^[A-Za-z]{{{min},{max}}}$") })
+        }
         Kind::Date => json!({ "type": "string", "format": "date" }),
         Kind::Bool => json!({ "type": "boolean" }),
         Kind::Integer(min, max) => json!({ "type": "integer", "minimum": min, "maximum": max }),

@@ -29,6 +29,11 @@ pub enum In {
 pub enum Kind {
     /// Free text.
     Text,
+    /// Digits, between the two lengths (an identifier's shape; its check digit is the
+    /// server's to judge).
+    Digits(u8, u8),
+    /// Letters (a code).
+    Letters(u8, u8),
     /// `YYYY-MM-DD`.
     Date,
     /// `true` / `false`.
@@ -98,13 +103,13 @@ const AT: Param = Param {
 const HPR: Param = Param {
     name: "hpr",
     location: In::Path,
-    kind: Kind::Text,
+    kind: Kind::Digits(1, 9),
     description: "HPR number. Person numbers are refused here: use the POST lookup.",
 };
 const NIN_BODY: &[Field] = &[
     Field {
         name: "nin",
-        kind: Kind::Text,
+        kind: Kind::Digits(11, 11),
         required: true,
         description: "Fødselsnummer or D-nummer (11 digits).",
     },
@@ -173,7 +178,7 @@ pub fn endpoints() -> Vec<Endpoint> {
                 Param {
                     name: "category",
                     location: In::Path,
-                    kind: Kind::Text,
+                    kind: Kind::Letters(2, 3),
                     description: "Health-personnel category, kodeverk 9060 (LE, SP, …).",
                 },
                 AT,
@@ -216,7 +221,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             params: &[Param {
                 name: "orgnr",
                 location: In::Path,
-                kind: Kind::Text,
+                kind: Kind::Digits(9, 9),
                 description: "Organisasjonsnummer (9 digits).",
             }],
             body: &[],
@@ -234,7 +239,7 @@ pub fn endpoints() -> Vec<Endpoint> {
                 Param {
                     name: "her_id",
                     location: In::Path,
-                    kind: Kind::Text,
+                    kind: Kind::Digits(1, 9),
                     description: "HER-id.",
                 },
                 Param {

@@ -301,9 +301,7 @@ pub async fn search(
         intersect(&mut keys, children);
     }
     for value in search.values("name") {
-        if value.trim().is_empty() {
-            return Err(ApiError::BadRequest("`name` is empty".to_owned()).into());
-        }
+        crate::commands::serve::rest::search::search_text("name", value)?;
         let mut found = Vec::new();
         for hit in registry.search(Register::Brreg, value, limit()).await? {
             if let Ok(orgnr) = hit.key.parse() {

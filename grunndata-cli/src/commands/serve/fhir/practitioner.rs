@@ -163,9 +163,7 @@ pub async fn search(
         intersect(&mut keys, vec![parse_id(value)?]);
     }
     for value in search.values("name") {
-        if value.trim().is_empty() {
-            return Err(ApiError::BadRequest("`name` is empty".to_owned()).into());
-        }
+        crate::commands::serve::rest::search::search_text("name", value)?;
         let hits = registry.search(Register::Hpr, value, limit()).await?;
         let found: Vec<HprNumber> = hits.iter().filter_map(|hit| hit.key.parse().ok()).collect();
         intersect(&mut keys, found);

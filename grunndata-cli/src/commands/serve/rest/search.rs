@@ -37,9 +37,7 @@ pub async fn search(
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(query) = query?;
-    if query.q.trim().is_empty() {
-        return Err(ApiError::BadRequest("`q` is empty".to_owned()));
-    }
+    search_text("q", &query.q)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::BadRequest(format!(
@@ -66,4 +64,15 @@ pub async fn search(
         StatusCode::OK,
         &serde_json::json!({ "hits": hits }),
     ))
+}
+
+/// A name search's text: it needs at least one letter or digit (a word to match).
+pub fn search_text(parameter: &str, text: &str) -> Result<(), ApiError> {
+    if text.chars().any(char::is_alphanumeric) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "`{parameter}` is empty: it needs at least one letter or digit"
+        )))
+    }
 }
