@@ -65,6 +65,11 @@ pub fn issuer() -> &'static Key {
     KEY.get_or_init(|| Key::generate(KID))
 }
 
+/// The issuer's public key as a JWK.
+pub fn issuer_jwk() -> Value {
+    issuer().jwk.clone()
+}
+
 /// Another key with the same `kid`: tokens it signs are forgeries.
 pub fn forger() -> &'static Key {
     static KEY: OnceLock<Key> = OnceLock::new();

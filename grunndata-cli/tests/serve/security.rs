@@ -121,7 +121,6 @@ fn tokens_are_refused_with_a_challenge_and_nothing_else() {
         .await;
         assert_eq!(basic.status, 401);
     });
-    let _ = (ISSUER, AUDIENCE);
 }
 
 #[test]
@@ -219,4 +218,38 @@ fn no_auth_on_loopback_answers_and_says_so_loudly() {
     let (code, stderr, _dir) = server.terminate();
     assert_eq!(code, Some(0));
     assert!(stderr.contains("WARNING: --no-auth"), "{stderr}");
+}
+
+#[test]
+fn jwks_from_a_url_is_read_at_start() {
+    // A one-route HTTP server handing out the issuer's JWKS, as HelseID's endpoint does.
+    let jwks = json!({ "keys": [crate::harness::issuer_jwk()] }).to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for stream in listener.incoming().take(2) {
+            let mut stream = stream.unwrap();
+            let mut request = [0_u8; 2048];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{jwks}",
+                jwks.len()
+            );
+        }
+    });
+    let url = format!("http://{address}/.well-known/jwks");
+    let server = Server::start_bare(&["--issuer", ISSUER, "--audience", AUDIENCE, "--jwks", &url]);
+    block_on(async {
+        let reply = get(&server, "/v1/personnel/9144889", &token(&[LOOKUP])).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let forged = get(
+            &server,
+            "/v1/personnel/9144889",
+            &forger().sign(KID, &claims(&[LOOKUP], &json!({}))),
+        )
+        .await;
+        assert_eq!(forged.status, 401);
+    });
 }
