@@ -439,3 +439,44 @@ fn python_check(file: &Path) {
     );
     eprintln!("{stdout}");
 }
+
+#[test]
+fn a_change_in_the_mirror_shows_within_the_staleness_bound() {
+    let server = Server::start();
+    let lookup = token(&[LOOKUP]);
+    block_on(async {
+        let before = get(&server, "/fhir/Practitioner/9144889", &lookup).await;
+        let authz_before = get(&server, "/v1/authz/9144889/LE?at=2026-09-30", &lookup).await;
+        assert_eq!(before.json()["name"][0]["family"], "Nordmann");
+        // Another process (a sync job) commits a new version of the record.
+        let store = grunndata_sync::store::Store::open(&server.db)
+            .await
+            .unwrap();
+        let mut kari = mirror::kari_record();
+        kari.name.family = Some("Nordmann-Berg".to_owned());
+        let now = chrono::Utc::now();
+        store
+            .apply(grunndata_sync::store::Batch::new(now).upsert(kari, Some(now), now))
+            .await
+            .unwrap();
+        store.close().await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let after = get(&server, "/fhir/Practitioner/9144889", &lookup).await;
+        assert_eq!(
+            after.json()["name"][0]["family"],
+            "Nordmann-Berg",
+            "{}",
+            after.text
+        );
+        assert_ne!(after.header("etag"), before.header("etag"));
+        assert_ne!(
+            after.json()["meta"]["versionId"],
+            before.json()["meta"]["versionId"]
+        );
+        let authz_after = get(&server, "/v1/authz/9144889/LE?at=2026-09-30", &lookup).await;
+        assert_eq!(authz_after.json()["name"], "Kari Nordmann-Berg");
+        assert_ne!(authz_after.header("etag"), authz_before.header("etag"));
+        let history = get(&server, "/fhir/Practitioner/9144889/_history", &lookup).await;
+        assert_eq!(history.json()["total"], 2);
+    });
+}

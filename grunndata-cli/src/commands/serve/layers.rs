@@ -1,7 +1,6 @@
 //! What wraps every route: bounded concurrency, a request timeout, a body limit, gzip,
 //! `ETag` / `If-None-Match`, and the access log with the request metrics.
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -9,7 +8,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
 use super::auth::Principal;
 use super::state::AppState;
@@ -73,21 +71,24 @@ pub async fn etag(request: Request, next: Next) -> Response {
     if response.status() != StatusCode::OK {
         return response;
     }
+    // A rendered answer brings its own (see `rendered.rs`).
+    if let Some(value) = response.headers().get(header::ETAG).cloned() {
+        let tag = value.to_str().unwrap_or_default();
+        if if_none_match.is_some_and(|wanted| matches(&wanted, tag)) {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ETAG, value);
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ETAG_BODY_BYTES).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    let digest = Sha256::digest(&bytes);
-    let tag = digest[..16]
-        .iter()
-        .fold(String::from("W/\""), |mut tag, byte| {
-            let _ = write!(tag, "{byte:02x}");
-            tag
-        })
-        + "\"";
-    let Ok(value) = HeaderValue::from_str(&tag) else {
+    let Some(value) = super::rendered::etag(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
+    let tag = value.to_str().unwrap_or_default().to_owned();
     if if_none_match.is_some_and(|wanted| matches(&wanted, &tag)) {
         let mut headers = HeaderMap::new();
         headers.insert(header::ETAG, value);

@@ -17,6 +17,7 @@ mod jwks;
 mod layers;
 mod metrics;
 mod openapi;
+mod rendered;
 mod rest;
 mod routes;
 mod state;

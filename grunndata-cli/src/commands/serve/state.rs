@@ -10,6 +10,7 @@ use grunndata_sync::store::{MirrorRecord, Register, Store, StoreError};
 
 use super::auth::Auth;
 use super::metrics::Metrics;
+use super::rendered::RenderCache;
 
 /// Shared state of the server.
 #[derive(Debug, Clone)]
@@ -22,6 +23,7 @@ struct Inner {
     registry: Registry,
     auth: Auth,
     metrics: Metrics,
+    rendered: RenderCache,
     /// The mirrored registers (`[sync] sources`) with their staleness bounds.
     registers: Vec<(Register, Duration)>,
 }
@@ -46,6 +48,7 @@ impl AppState {
                 registry,
                 auth,
                 metrics: Metrics::default(),
+                rendered: RenderCache::default(),
                 registers,
             }),
         }
@@ -88,6 +91,11 @@ impl AppState {
     /// The request metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Rendered answers by mirror version.
+    pub fn rendered(&self) -> &RenderCache {
+        &self.inner.rendered
     }
 
     /// The mirrored registers with their staleness bounds.

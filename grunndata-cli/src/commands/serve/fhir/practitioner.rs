@@ -99,7 +99,12 @@ pub async fn read(
     let Path(id) = path.map_err(ApiError::from)?;
     let hpr = parse_id(&id)?;
     match state.registry().personnel(hpr).await? {
-        Some(found) => Ok(fhir_response(&resource(&found))),
+        Some(found) => Ok(state.rendered().answer(
+            format!("Practitioner/{hpr}"),
+            &found,
+            super::FHIR_JSON,
+            || resource(&found),
+        )),
         None => Err(not_found("Practitioner", &id)),
     }
 }

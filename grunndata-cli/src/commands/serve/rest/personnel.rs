@@ -144,14 +144,19 @@ pub async fn authz(
         return Ok(not_found());
     };
     let personnel = &answer.personnel.record;
-    Ok(json_response(
-        StatusCode::OK,
-        &AuthzJson {
-            authorised: answer.verdict.is_authorised(),
-            on,
-            hpr_number: personnel.hpr_number,
-            name: personnel.name.full(),
-            verdict: &answer.verdict,
+    Ok(state.rendered().answer(
+        format!("authz/{hpr}/{}/{on}", category.code()),
+        &answer.personnel,
+        "application/json",
+        || {
+            serde_json::to_value(AuthzJson {
+                authorised: answer.verdict.is_authorised(),
+                on,
+                hpr_number: personnel.hpr_number,
+                name: personnel.name.full(),
+                verdict: &answer.verdict,
+            })
+            .unwrap_or_default()
         },
     ))
 }
