@@ -15,6 +15,9 @@ fn health_metrics_and_openapi_need_no_token() {
         assert_eq!(ready.json()["registers"][0]["stale"], true);
 
         let _ = get(&server, "/v1/personnel/9144889", &token(&[LOOKUP])).await;
+        for _ in 0..2 {
+            let _ = get(&server, "/fhir/Practitioner/9144889", &token(&[LOOKUP])).await;
+        }
         let metrics = send(client().get(server.url("/metrics"))).await;
         assert_eq!(metrics.status, 200);
         assert!(metrics.header("content-type").starts_with("text/plain"));
@@ -23,6 +26,9 @@ fn health_metrics_and_openapi_need_no_token() {
             r#"grunndata_http_request_duration_seconds_bucket{route="/v1/personnel/{hpr}",method="GET",status="200",le="+Inf"} 1"#,
             r#"grunndata_register_stale{register="hpr"} 1"#,
             r#"grunndata_register_last_success_timestamp_seconds{register="hpr"} 0"#,
+            r#"grunndata_rendered_cache_requests_total{result="hit"} 1"#,
+            r#"grunndata_rendered_cache_requests_total{result="miss"} 1"#,
+            "grunndata_rendered_cache_hit_ratio 0.5",
         ] {
             assert!(
                 metrics.text.contains(expected),

@@ -1,5 +1,5 @@
 //! `/metrics` in the Prometheus text format: requests and latency per route and status, the
-//! mirror's last success and lag per register, and the registry cache's size.
+//! mirror's last success and lag per register, and the rendered-answer cache's hit ratio.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -99,6 +99,23 @@ impl Metrics {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut out = String::with_capacity(4096);
     state.metrics().render_requests(&mut out);
+    let (hits, misses) = state.rendered().counts();
+    out.push_str("# HELP grunndata_rendered_cache_requests_total Hot answers (FHIR Practitioner reads, REST authz) served from the rendered-answer cache (hit) or rendered anew (miss).\n# TYPE grunndata_rendered_cache_requests_total counter\n");
+    let _ = writeln!(
+        out,
+        "grunndata_rendered_cache_requests_total{{result=\"hit\"}} {hits}"
+    );
+    let _ = writeln!(
+        out,
+        "grunndata_rendered_cache_requests_total{{result=\"miss\"}} {misses}"
+    );
+    let total = hits + misses;
+    if total > 0 {
+        #[allow(clippy::cast_precision_loss, reason = "a ratio for display")]
+        let ratio = hits as f64 / total as f64;
+        out.push_str("# HELP grunndata_rendered_cache_hit_ratio Share of hot answers served from the rendered-answer cache.\n# TYPE grunndata_rendered_cache_hit_ratio gauge\n");
+        let _ = writeln!(out, "grunndata_rendered_cache_hit_ratio {ratio}");
+    }
     render_registers(&state, &mut out).await;
     (
         StatusCode::OK,

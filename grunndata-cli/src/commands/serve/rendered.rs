@@ -31,12 +31,16 @@ struct Rendered {
 /// The cache of rendered answers.
 pub struct RenderCache {
     entries: moka::sync::Cache<String, Arc<Rendered>>,
+    hits: std::sync::atomic::AtomicU64,
+    misses: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for RenderCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RenderCache")
             .field("entries", &self.entries.entry_count())
+            .field("hits", &self.hits)
+            .field("misses", &self.misses)
             .finish()
     }
 }
@@ -48,6 +52,8 @@ impl Default for RenderCache {
                 .max_capacity(CAPACITY)
                 .time_to_live(TTL)
                 .build(),
+            hits: std::sync::atomic::AtomicU64::new(0),
+            misses: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -65,6 +71,14 @@ pub fn etag(body: &[u8]) -> Option<HeaderValue> {
 }
 
 impl RenderCache {
+    /// Answers served from the cache, and rendered anew.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(std::sync::atomic::Ordering::Relaxed),
+            self.misses.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
     /// The 200 answer for `key` rendered from `source` (the registry's record): the kept one
     /// if it was rendered from this very record, else `render()` serialised as
     /// `content_type`, kept.
@@ -79,8 +93,13 @@ impl RenderCache {
             std::ptr::addr_eq(Arc::as_ptr(&rendered.source), Arc::as_ptr(source))
         };
         let rendered = match self.entries.get(&key) {
-            Some(rendered) if same(&rendered) => rendered,
+            Some(rendered) if same(&rendered) => {
+                self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                rendered
+            }
             _ => {
+                self.misses
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Ok(body) = serde_json::to_vec(&render()) else {
                     return StatusCode::SERVICE_UNAVAILABLE.into_response();
                 };
