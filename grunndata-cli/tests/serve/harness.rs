@@ -32,6 +32,13 @@ pub struct Key {
 }
 
 impl Key {
+    /// A new key and its public JWK under `kid`.
+    pub fn generate_public(kid: &str) -> (Self, Value) {
+        let key = Self::generate(kid);
+        let jwk = key.jwk.clone();
+        (key, jwk)
+    }
+
     fn generate(kid: &str) -> Self {
         let key = GeneratedKey::es256();
         let pem = key

@@ -221,14 +221,18 @@ fn no_auth_on_loopback_answers_and_says_so_loudly() {
 }
 
 #[test]
-fn jwks_from_a_url_is_read_at_start() {
-    // A one-route HTTP server handing out the issuer's JWKS, as HelseID's endpoint does.
-    let jwks = json!({ "keys": [crate::harness::issuer_jwk()] }).to_string();
+fn jwks_from_a_url_is_read_at_start_and_again_when_keys_rotate() {
+    // A one-route HTTP server handing out the issuer's JWKS, as HelseID's endpoint does:
+    // first one key, then (rotated) two.
+    let rotated = crate::harness::Key::generate_public("rotated-2");
+    let first = json!({ "keys": [crate::harness::issuer_jwk()] }).to_string();
+    let second = json!({ "keys": [crate::harness::issuer_jwk(), rotated.1.clone()] }).to_string();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         use std::io::{Read as _, Write as _};
-        for stream in listener.incoming().take(2) {
+        for (index, stream) in listener.incoming().take(3).enumerate() {
+            let jwks = if index == 0 { &first } else { &second };
             let mut stream = stream.unwrap();
             let mut request = [0_u8; 2048];
             let _ = stream.read(&mut request);

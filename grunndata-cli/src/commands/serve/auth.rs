@@ -28,6 +28,9 @@ pub const DEFAULT_PERSON_SCOPE: &str = "grunndata:person";
 /// Leeway for `exp` and `nbf`, in seconds.
 const LEEWAY_SECONDS: u64 = 30;
 
+/// The least time between two JWKS refetches triggered by an unknown `kid` (key rotation).
+const JWKS_REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_mins(1);
+
 /// How many verified tokens are remembered, and for how long at most (never past `exp`).
 const VERIFIED_CAPACITY: u64 = 10_000;
 const VERIFIED_TTL: std::time::Duration = std::time::Duration::from_mins(5);
@@ -75,7 +78,14 @@ impl AuthArgs {
         };
         let keys = jwks::load(jwks).await?;
         Ok(Auth::Jwt(Box::new(Jwt {
-            keys,
+            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+            source: jwks.clone(),
+            // The first unknown `kid` may read the JWKS again at once.
+            refreshed: tokio::sync::Mutex::new(
+                std::time::Instant::now()
+                    .checked_sub(JWKS_REFRESH_INTERVAL)
+                    .unwrap_or_else(std::time::Instant::now),
+            ),
             verified: moka::sync::Cache::builder()
                 .max_capacity(VERIFIED_CAPACITY)
                 .time_to_live(VERIFIED_TTL)
@@ -110,7 +120,13 @@ pub enum Auth {
 
 /// Validation of bearer JWTs.
 pub struct Jwt {
-    keys: Keys,
+    /// The issuer's keys; replaced when a token names a `kid` they lack and the JWKS, read
+    /// again (at most once per `JWKS_REFRESH_INTERVAL`), has it — HelseID rotates its keys.
+    keys: std::sync::RwLock<std::sync::Arc<Keys>>,
+    /// Where the JWKS is read from.
+    source: String,
+    /// When the JWKS was last read.
+    refreshed: tokio::sync::Mutex<std::time::Instant>,
     /// Tokens whose signature and claims were verified, by the exact token text, so a
     /// client's repeated token costs a hash lookup instead of a signature check. Entries are
     /// used only until the token's `exp` (plus leeway) and dropped after `VERIFIED_TTL`.
@@ -151,7 +167,7 @@ impl Principal {
 impl std::fmt::Debug for Jwt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Jwt")
-            .field("keys", &self.keys)
+            .field("source", &self.source)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .finish_non_exhaustive()
@@ -206,6 +222,8 @@ pub enum Refusal {
     Invalid,
     /// A valid token without the scope.
     Scope(Scope),
+    /// A token signed with a key the JWKS does not hold (yet: keys rotate).
+    UnknownKey,
 }
 
 impl Jwt {
@@ -238,10 +256,15 @@ impl Jwt {
     /// Verifies `token`'s signature and claims (not its scope).
     fn verify(&self, token: &str) -> Result<Verified, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Invalid)?;
-        let key: &DecodingKey = self
-            .keys
+        let keys = std::sync::Arc::clone(
+            &self
+                .keys
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let key: &DecodingKey = keys
             .find(header.kid.as_deref(), header.alg)
-            .ok_or(Refusal::Invalid)?;
+            .ok_or(Refusal::UnknownKey)?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
@@ -266,6 +289,30 @@ impl Jwt {
         })
     }
 
+    /// Reads the JWKS again, unless that was done less than `JWKS_REFRESH_INTERVAL` ago;
+    /// whether the keys were replaced.
+    async fn refresh(&self) -> bool {
+        let mut refreshed = self.refreshed.lock().await;
+        if refreshed.elapsed() < JWKS_REFRESH_INTERVAL {
+            return false;
+        }
+        *refreshed = std::time::Instant::now();
+        match jwks::load(&self.source).await {
+            Ok(keys) => {
+                *self
+                    .keys
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(keys);
+                tracing::info!(source = %self.source, "read the issuer's keys again");
+                true
+            }
+            Err(error) => {
+                tracing::warn!(source = %self.source, error = %format!("{error:#}"), "reading the issuer's keys again failed");
+                false
+            }
+        }
+    }
+
     fn scope_name(&self, scope: Scope) -> &str {
         match scope {
             Scope::Person => &self.person_scope,
@@ -275,6 +322,15 @@ impl Jwt {
 }
 
 impl Auth {
+    /// After a token with an unknown `kid`: reads the JWKS again (rate-limited); whether it
+    /// changed, so the request is worth checking again.
+    pub async fn refresh_keys(&self) -> bool {
+        match self {
+            Self::Disabled => false,
+            Self::Jwt(jwt) => jwt.refresh().await,
+        }
+    }
+
     /// Who sent `request`, if it may be answered under `scope`.
     pub fn authorise(&self, request: &Request, scope: Scope) -> Result<Principal, Refusal> {
         let jwt = match self {
@@ -298,7 +354,7 @@ impl Auth {
         let realm = r#"Bearer realm="grunndata""#;
         let (status, challenge) = match refusal {
             Refusal::Missing => (StatusCode::UNAUTHORIZED, realm.to_owned()),
-            Refusal::Invalid => (
+            Refusal::Invalid | Refusal::UnknownKey => (
                 StatusCode::UNAUTHORIZED,
                 format!(r#"{realm}, error="invalid_token""#),
             ),
@@ -333,7 +389,11 @@ pub async fn require(
     if scope == Scope::Public {
         return next.run(request).await;
     }
-    match state.auth().authorise(&request, scope) {
+    let mut outcome = state.auth().authorise(&request, scope);
+    if outcome == Err(Refusal::UnknownKey) && state.auth().refresh_keys().await {
+        outcome = state.auth().authorise(&request, scope);
+    }
+    match outcome {
         Ok(principal) => {
             request.extensions_mut().insert(principal.clone());
             let mut response = next.run(request).await;
