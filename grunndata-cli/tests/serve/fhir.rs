@@ -272,6 +272,15 @@ fn patient_only_by_post_search_with_purpose() {
         .await;
         let patient = protected.json()["entry"][0]["resource"].clone();
         assert_eq!(patient["meta"]["security"][0]["code"], "R", "{patient}");
+        assert_eq!(
+            patient["meta"]["security"][1]["code"], "REDACTED",
+            "{patient}"
+        );
+        assert!(
+            patient.get("address").is_none(),
+            "protected addresses are withheld: {patient}"
+        );
+        assert!(!protected.text.contains("Skjultveien"));
         collect(&mut seen, &protected);
 
         let untracked = search(

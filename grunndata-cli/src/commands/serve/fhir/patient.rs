@@ -1,9 +1,13 @@
 //! `Patient` (no-basis-Patient) for a tracked person, searched only by `POST
 //! /fhir/Patient/_search` with `identifier=<FNR|DNR system>|<number>` and `purpose=<text>` in
 //! the form body — a person number never appears in a URL, a link or a log line. The lookup
-//! is audited with the token's caller and the purpose; no purpose, no person data. Addresses
-//! of protected persons are withheld unless a purpose is given (it always is here) and the
-//! protection is labelled in `meta.security` either way.
+//! is audited with the token's caller and the purpose; no purpose, no person data.
+//!
+//! Addresses of persons with address protection (fortrolig, strengt fortrolig) are never put
+//! into a Patient: the resource is labelled `R` (restricted) and `REDACTED` in
+//! `meta.security` instead. A FHIR client stores and forwards resources; the REST lookup
+//! (`/v1/persons/lookup`) is where a caller with a purpose sees them, as in the CLI. (The
+//! registry, asked with a purpose, audits the lookup as revealing them.)
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -44,13 +48,15 @@ pub fn resource(view: &PersonView) -> Value {
         "meta": meta("Patient", found),
     });
     let mut security = Vec::new();
-    if matches!(
+    let protected = matches!(
         view.protection,
         AddressProtection::Confidential | AddressProtection::StrictlyConfidential
-    ) {
+    );
+    if protected {
         security.push(json!({ "system": CONFIDENTIALITY, "code": "R", "display": "restricted" }));
     }
-    if view.addresses == AddressAccess::Withheld {
+    let withheld = protected || view.addresses == AddressAccess::Withheld;
+    if withheld {
         security.push(
             json!({ "system": OBSERVATION_VALUE, "code": "REDACTED", "display": "redacted" }),
         );
@@ -100,12 +106,16 @@ pub fn resource(view: &PersonView) -> Value {
         "deceasedDateTime",
         person.death_date.map(|d| json!(d.to_string())),
     );
-    let addresses: Vec<Value> = person
-        .residential_addresses
-        .iter()
-        .map(residential)
-        .chain(person.postal_addresses.iter().map(postal))
-        .collect();
+    let addresses: Vec<Value> = if withheld {
+        Vec::new()
+    } else {
+        person
+            .residential_addresses
+            .iter()
+            .map(residential)
+            .chain(person.postal_addresses.iter().map(postal))
+            .collect()
+    };
     if !addresses.is_empty() {
         patient["address"] = json!(addresses);
     }
