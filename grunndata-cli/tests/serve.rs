@@ -12,6 +12,10 @@ mod mirror;
 #[path = "../../grunndata-sync/tests/common/synth.rs"]
 mod synth;
 
+#[allow(dead_code, reason = "the serve tests use part of the database kit")]
+#[path = "../../grunndata-sync/tests/common/db.rs"]
+mod db;
+
 #[allow(dead_code, reason = "each test file uses part of the kit")]
 #[path = "serve/harness.rs"]
 mod harness;

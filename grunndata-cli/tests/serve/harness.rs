@@ -175,6 +175,20 @@ impl Server {
         Self::start_from(fixture_synced(true), &[])
     }
 
+    /// Serves the fixture, populated into the (empty) mirror at `db` (e.g. PostgreSQL),
+    /// with token checks.
+    pub fn start_on(db: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+        block_on(async {
+            let store = Store::open(db)
+                .await
+                .unwrap_or_else(|e| panic!("open: {e}"));
+            mirror::populate(&store).await;
+            store.close().await;
+        });
+        Self::start_from((dir, db.to_owned()), &[])
+    }
+
     /// Serves the fixture mirror with token checks and `extra` arguments.
     pub fn start_with(extra: &[&str]) -> Self {
         Self::start_from(fixture(), extra)

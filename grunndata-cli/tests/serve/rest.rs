@@ -250,3 +250,29 @@ fn the_end_user_in_a_token_is_audited() {
         "{entries:#?}"
     );
 }
+
+#[test]
+fn serves_a_postgresql_mirror_too() {
+    let Some(db) = block_on(crate::db::TestDb::postgres()) else {
+        return;
+    };
+    let server = Server::start_on(&db.url);
+    let lookup = token(&[LOOKUP]);
+    block_on(async {
+        let authz = get(&server, "/v1/authz/9144889/LE?at=2026-09-30", &lookup).await;
+        assert_eq!(authz.status, 200, "{}", authz.text);
+        assert_eq!(authz.json()["authorised"], true);
+        let practitioner = get(&server, "/fhir/Practitioner/9144889/_history", &lookup).await;
+        assert_eq!(practitioner.status, 200, "{}", practitioner.text);
+        let person = post(
+            &server,
+            "/v1/persons/lookup",
+            &token(&[PERSON]),
+            &json!({ "nin": nin(10), "purpose": "treatment" }),
+        )
+        .await;
+        assert_eq!(person.status, 200, "{}", person.text);
+    });
+    drop(server);
+    drop(db);
+}
