@@ -40,16 +40,27 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    // Known methods only: a label per invented method would grow the metrics without bound.
+    let method_label = match method {
+        Method::GET
+        | Method::POST
+        | Method::HEAD
+        | Method::PUT
+        | Method::DELETE
+        | Method::PATCH
+        | Method::OPTIONS => method.as_str(),
+        _ => "other",
+    };
     state
         .metrics()
-        .record(&route, method.as_str(), status, elapsed);
+        .record(&route, method_label, status, elapsed);
     let client = response
         .extensions()
         .get::<Principal>()
         .map(|principal| principal.client_id.as_str());
     tracing::info!(
         target: "grunndata::access",
-        method = %method,
+        method = method_label,
         route = %route,
         status,
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
