@@ -46,7 +46,8 @@ pub struct AuthArgs {
     #[arg(long, env = "GRUNNDATA_SERVE_AUDIENCE", value_name = "AUD")]
     pub audience: Option<String>,
 
-    /// The issuer's signing keys: a JWKS file, or an `https://` URL read at start-up.
+    /// The issuer's signing keys: a JWKS file, or an `https://` URL (read at start, and again
+    /// when a token names a key it lacks).
     #[arg(long, env = "GRUNNDATA_SERVE_JWKS", value_name = "FILE|URL")]
     pub jwks: Option<String>,
 
