@@ -67,7 +67,7 @@ pub struct RateRow {
 pub struct LatencyRow {
     /// What was measured.
     pub subject: String,
-    /// Concurrent lookup threads.
+    /// Concurrent lookup threads (for `serve` rows: `wrk` connections).
     pub threads: usize,
     /// Median over runs of the median latency, ns.
     pub p50_ns: f64,
@@ -259,7 +259,7 @@ impl Report {
         }
         if !self.lookups.is_empty() {
             md.push_str("### Lookups (HPR personnel by HPR number, SQLite)\n\n");
-            md.push_str("| lookup | threads | p50 ns | p99 ns | lookups/s | peak RSS MiB |\n");
+            md.push_str("| lookup | threads (serve: connections) | p50 ns | p99 ns | lookups/s | peak RSS MiB |\n");
             md.push_str("|---|---:|---:|---:|---:|---:|\n");
             for row in &self.lookups {
                 let _ = writeln!(

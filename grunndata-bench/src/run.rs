@@ -10,7 +10,7 @@ use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig};
 
 use crate::databases::{Backend, Databases};
 use crate::report::{Bound, LatencyRow, RateRow, Report, TargetRow, TimeRow};
-use crate::steps::{audit, bulk, check, incremental, lookup};
+use crate::steps::{audit, bulk, check, incremental, lookup, serve};
 
 /// The synthetic world's seed: every run of every machine generates the same data.
 const SEED: u64 = 42;
@@ -28,6 +28,8 @@ pub enum Step {
     Check,
     /// Audited person lookups, idle and while a re-snapshot writes the mirror.
     Audit,
+    /// `grunndata serve` under `wrk` beside a fixed-body axum handler.
+    Serve,
 }
 
 /// What a run is asked to do.
@@ -86,6 +88,8 @@ pub struct Measured {
     pub lookups: Vec<LatencyRow>,
     /// Full mirror and check rows.
     pub check: Vec<TimeRow>,
+    /// `grunndata serve` under load, beside the fixed-body anchor.
+    pub serve: Vec<LatencyRow>,
 }
 
 /// Runs the steps of `settings` in `dir`; returns what they measured.
@@ -156,7 +160,7 @@ async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
             bench.databases.drop_database(mirror).await?;
         }
     }
-    if [Step::Lookup, Step::Check, Step::Audit]
+    if [Step::Lookup, Step::Check, Step::Audit, Step::Serve]
         .iter()
         .any(|step| steps.contains(step))
     {
@@ -173,6 +177,11 @@ async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
             measured
                 .lookups
                 .extend(audit::run_step(bench, &sqlite.url)?);
+        }
+        if steps.contains(&Step::Serve)
+            && let Some(sqlite) = mirrors.iter().find(|m| m.backend == Backend::Sqlite)
+        {
+            measured.serve = serve::run_step(bench, &sqlite.url).await?;
         }
         if steps.contains(&Step::Check) {
             measured.check.extend(check::run_step(bench, &mirrors)?);
@@ -250,6 +259,31 @@ pub fn targets(measured: &Measured, scale: f64) -> Vec<TargetRow> {
             Bound::AtMost(2.0),
         );
     }
+    let served = |subject: &str| measured.serve.iter().find(|row| row.subject == subject);
+    for (ours, anchor, what) in [
+        (
+            serve::names::FHIR,
+            serve::names::FHIR_FIXED,
+            "cached FHIR Practitioner read",
+        ),
+        (serve::names::AUTHZ, serve::names::AUTHZ_FIXED, "REST authz"),
+    ] {
+        if let (Some(ours), Some(anchor)) = (served(ours), served(anchor)) {
+            targets.push(TargetRow::new(
+                format!(
+                    "serve {what} ÷ axum fixed body, requests/s, {} connections",
+                    ours.threads
+                ),
+                ours.per_second / anchor.per_second,
+                Bound::AtLeast(0.5),
+            ));
+            targets.push(TargetRow::new(
+                format!("serve {what}, p99 (ms)"),
+                ours.p99_ns / 1e6,
+                Bound::AtMost(5.0),
+            ));
+        }
+    }
     for row in measured
         .incremental
         .iter()
@@ -304,7 +338,7 @@ pub fn report(measured: Measured, targets: Vec<TargetRow>, meta: crate::report::
         meta,
         bulk: measured.bulk,
         incremental: measured.incremental,
-        lookups: measured.lookups,
+        lookups: measured.lookups.into_iter().chain(measured.serve).collect(),
         check: measured.check,
         targets,
     }

@@ -53,6 +53,8 @@ enum Command {
     Search(commands::search::SearchArgs),
     /// Show the audit log of personal-data lookups.
     Audit(commands::audit::AuditArgs),
+    /// Serve the mirror over HTTP: REST JSON and FHIR R4, behind bearer JWTs.
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Her(args) => args.run(),
         Command::Search(args) => args.run(),
         Command::Audit(args) => args.run(),
+        Command::Serve(args) => args.run(),
     };
     exit::report(result)
 }
@@ -84,11 +87,16 @@ fn main() -> ExitCode {
 fn init_logging(command: &Command) {
     use std::io::IsTerminal as _;
     let unattended_sync = matches!(command, Command::Sync(_)) && !std::io::stderr().is_terminal();
-    let default = if unattended_sync { "info" } else { "warn" };
+    let default = if unattended_sync || matches!(command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }

@@ -350,6 +350,10 @@ fn next_steps(
             "what the registers disagree on, and what to do",
         ),
         (
+            format!("grunndata serve --no-auth{db}"),
+            "the mirror over HTTP on 127.0.0.1:8080: REST /v1, FHIR /fhir (no tokens: loopback only)",
+        ),
+        (
             "grunndata fake-upstream --anomalies --write-config demo.toml".to_owned(),
             "serve the same data; then, in another terminal:",
         ),

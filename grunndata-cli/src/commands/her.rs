@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 use grunndata_sync::core::id::HerId;
 use grunndata_sync::core::model::{CertificateMetadata, CommunicationParty};
-use grunndata_sync::registry::{Found, PartyView, Registry};
+use grunndata_sync::registry::{Found, PartyView, Registry, RegistryError};
 use grunndata_sync::store::Register;
 use serde::Serialize;
 
@@ -44,9 +44,11 @@ pub struct HerArgs {
 
 /// One node of `--tree`.
 #[derive(Debug, Serialize)]
-struct Node {
-    party: Arc<Found<CommunicationParty>>,
-    children: Vec<Node>,
+pub struct Node {
+    /// The party.
+    pub party: Arc<Found<CommunicationParty>>,
+    /// Its children, each with theirs.
+    pub children: Vec<Node>,
 }
 
 /// `--json` output.
@@ -103,12 +105,12 @@ impl HerArgs {
 
 /// The children of `view`, each with its own children, down to [`MAX_DEPTH`]; a party seen
 /// before (a cycle in bad data) is not descended into again.
-async fn subtree(
+pub async fn subtree(
     registry: &Registry,
     view: &PartyView,
     seen: &mut HashSet<HerId>,
     depth: usize,
-) -> anyhow::Result<Vec<Node>> {
+) -> Result<Vec<Node>, RegistryError> {
     let mut nodes = Vec::with_capacity(view.children.len());
     for child in view.children.iter() {
         let her_id = child.record.her_id;

@@ -16,6 +16,7 @@ pub mod org;
 pub mod person;
 pub mod personnel;
 pub mod search;
+pub mod serve;
 pub mod status;
 pub mod sync;
 pub mod synth;

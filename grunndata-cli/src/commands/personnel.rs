@@ -79,7 +79,7 @@ impl PersonnelArgs {
 }
 
 /// The verdict for each category the worker holds an approval in, in code order.
-fn verdicts(personnel: &HealthPersonnel, on: NaiveDate) -> Vec<Verdict> {
+pub fn verdicts(personnel: &HealthPersonnel, on: NaiveDate) -> Vec<Verdict> {
     let categories: BTreeSet<&Category> = personnel
         .approvals
         .iter()
