@@ -107,17 +107,7 @@ impl CheckOptions {
                 .into_iter()
                 .map(|register| (register, config.stale_after(register)))
                 .collect(),
-            mirrored: Register::ALL
-                .into_iter()
-                .filter(|register| {
-                    config
-                        .sync
-                        .sources
-                        .iter()
-                        .flat_map(|names| names.split(','))
-                        .any(|name| name.trim().eq_ignore_ascii_case(register.as_str()))
-                })
-                .collect(),
+            mirrored: config.mirrored_registers(),
         }
     }
 

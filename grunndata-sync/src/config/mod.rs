@@ -420,6 +420,24 @@ impl Config {
         }
     }
 
+    /// The registers this deployment mirrors (`[sync] sources`, names as `grunndata sync
+    /// --source` takes them, comma lists allowed), in [`Register::ALL`] order; unknown names
+    /// are left out (`grunndata sync` reports them).
+    ///
+    /// [`Register::ALL`]: crate::store::Register::ALL
+    pub fn mirrored_registers(&self) -> Vec<crate::store::Register> {
+        crate::store::Register::ALL
+            .into_iter()
+            .filter(|register| {
+                self.sync
+                    .sources
+                    .iter()
+                    .flat_map(|names| names.split(','))
+                    .any(|name| name.parse() == Ok(*register))
+            })
+            .collect()
+    }
+
     /// A commented template of every option with its default, for `grunndata config init`.
     pub fn template() -> String {
         template::render()

@@ -59,11 +59,11 @@ impl ApiError {
                 "a purpose is required for person lookups: no purpose, no person data".to_owned()
             }
             Self::Unavailable(error) => {
-                tracing::error!(%error, "the mirror could not answer");
+                tracing::error!(error = %grunndata_sync::error_chain(&error), "the mirror could not answer");
                 "the mirror could not answer; retry later".to_owned()
             }
             Self::History(error) => {
-                tracing::error!(%error, "the mirror's history could not be read");
+                tracing::error!(error = %grunndata_sync::error_chain(&error), "the mirror's history could not be read");
                 "the mirror could not answer; retry later".to_owned()
             }
         }

@@ -29,7 +29,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     let states = match state.sync_state_store().sync_states().await {
         Ok(states) => states,
         Err(error) => {
-            tracing::error!(%error, "readiness: the mirror cannot be read");
+            tracing::error!(error = %grunndata_sync::error_chain(&error), "readiness: the mirror cannot be read");
             return json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &serde_json::json!({ "ready": false, "reason": "the mirror cannot be read" }),

@@ -34,15 +34,9 @@ impl AppState {
     /// State over `store` and the `registry` over it, checking tokens with `auth`; the
     /// registers and their bounds come from `config`.
     pub fn new(store: Store, registry: Registry, auth: Auth, config: &Config) -> Self {
-        let registers = Register::ALL
+        let registers = config
+            .mirrored_registers()
             .into_iter()
-            .filter(|register| {
-                config
-                    .sync
-                    .sources
-                    .iter()
-                    .any(|name| name.parse::<Register>().is_ok_and(|r| r == *register))
-            })
             .map(|register| (register, config.stale_after(register)))
             .collect();
         Self {

@@ -41,7 +41,7 @@ pub fn body_response(
             response
         }
         Err(error) => {
-            tracing::error!(%error, "serialising a response failed");
+            tracing::error!(error = %grunndata_sync::error_chain(&error), "serialising a response failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }

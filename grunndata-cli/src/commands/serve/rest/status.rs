@@ -14,7 +14,7 @@ pub async fn status(State(state): State<AppState>) -> ApiResult<Response> {
     let states = match state.sync_state_store().sync_states().await {
         Ok(states) => states,
         Err(error) => {
-            tracing::error!(%error, "status: the mirror cannot be read");
+            tracing::error!(error = %grunndata_sync::error_chain(&error), "status: the mirror cannot be read");
             return Ok(json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &serde_json::json!({ "error": "the mirror cannot be read" }),
