@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::{HelseIdClient, MaskinportenClient, TokenProvider};
-use crate::config::Config;
+use crate::config::{AuthScheme, Config};
 use crate::source::ar::{self, ArClient};
 use crate::source::brreg::{self, BrregClient};
 use crate::source::hpr::{HprSource, HprSourceBuilder};
@@ -34,7 +34,8 @@ pub struct Sources {
 impl Sources {
     /// Clients for `registers` from `config`.
     ///
-    /// Adresseregisteret and Persontjenesten get a HelseID client (DPoP) when
+    /// Adresseregisteret and Persontjenesten get a HelseID client (`ar.auth_scheme`,
+    /// `preg.auth_scheme`: DPoP and Bearer by default, as their contracts declare) when
     /// `[helseid] client_id` is set, HPR REST a Maskinporten client when
     /// `[maskinporten] client_id` is set; without them requests go out unauthenticated, which
     /// only a fake upstream started with `--no-auth` accepts (a warning says so).
@@ -73,14 +74,24 @@ fn brreg_client(config: &Config) -> Result<BrregClient, EngineError> {
 }
 
 fn ar_client(config: &Config) -> Result<ArClient, EngineError> {
-    let auth = helseid(config, Register::Ar, &config.ar.scope)?;
+    let auth = helseid(
+        config,
+        Register::Ar,
+        &config.ar.scope,
+        config.ar.auth_scheme,
+    )?;
     let mut settings = ar::ArConfig::new(config.ar.base_url.clone());
     settings.include_deactivated = config.ar.include_deactivated;
     ArClient::new(settings, auth).map_err(Into::into)
 }
 
 fn preg_client(config: &Config, tracked: Arc<TrackedSet>) -> Result<PregClient, EngineError> {
-    let auth = helseid(config, Register::Preg, &config.preg.scope)?;
+    let auth = helseid(
+        config,
+        Register::Preg,
+        &config.preg.scope,
+        config.preg.auth_scheme,
+    )?;
     let mut settings = preg::PregConfig::new(config.preg.base_url.clone());
     settings.api_version.clone_from(&config.preg.api_version);
     settings.legal_basis = if config.preg.legal_basis {
@@ -106,18 +117,21 @@ fn hpr_source(config: &Config) -> Result<HprSource, EngineError> {
         .map_err(Into::into)
 }
 
-/// A HelseID + DPoP hook for `register` with `scope`, when a HelseID client is configured.
+/// A HelseID hook for `register` with `scope` and `scheme`, when a HelseID client is
+/// configured.
 fn helseid(
     config: &Config,
     register: Register,
     scope: &str,
+    scheme: AuthScheme,
 ) -> Result<Option<Arc<dyn Authorise>>, EngineError> {
     if config.helseid.client_id.is_none() {
         tracing::warn!(%register, "no HelseID client configured; calling the API without a token");
         return Ok(None);
     }
-    let client = HelseIdClient::from_config(&config.helseid, scope, None)
-        .map_err(|error| config_error(register)(error.to_string()))?;
+    let client =
+        HelseIdClient::from_config_with_scheme(&config.helseid, scope, scheme.token_type(), None)
+            .map_err(|error| config_error(register)(error.to_string()))?;
     Ok(Some(Arc::new(TokenAuth::new(TokenProvider::HelseId(
         client,
     )))))

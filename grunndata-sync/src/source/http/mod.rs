@@ -314,6 +314,7 @@ impl HttpClient {
             Ok(request) => request,
             Err(error) => return Outcome::Fail(error),
         };
+        let url = request.url().clone();
         let response = {
             // A closed semaphore cannot happen (we never close it); run unbounded if it did.
             let _permit = self.inner.permits.acquire().await.ok();
@@ -361,7 +362,7 @@ impl HttpClient {
                     .inner
                     .auth
                     .as_ref()
-                    .is_some_and(|auth| auth.refused(status, response.headers()));
+                    .is_some_and(|auth| auth.refused(&url, status, response.headers()));
             if retry {
                 *auth_retried = true;
                 return Outcome::Retry {
