@@ -42,8 +42,28 @@ const UNLISTED: &[(&str, &str, &str)] = &[
     ),
     (
         "brreg",
-        "underTvangsavviklingEllerTvangsopplosningDato",
-        "named by the core model (Organisation::compulsory_liquidation_date)",
+        "tvangsopplostPgaManglendeDagligLederDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsopplostPgaManglendeRevisorDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsopplostPgaManglendeRegnskapDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsopplostPgaMangelfulltStyreDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsavvikletPgaManglendeSlettingDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
     ),
 ];
 
