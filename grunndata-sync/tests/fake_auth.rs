@@ -182,3 +182,28 @@ async fn without_auth_every_api_is_open_and_no_token_urls_are_given() {
     assert_eq!(send(token).await, StatusCode::NOT_FOUND);
     fake.shutdown().await;
 }
+
+/// Regression (#13): the HPR export is fetched with a token carrying `nhn:hpr/export`, not the
+/// REST token (`nhn:hpr/basic nhn:hpr/extended`), which the export refuses with 403.
+#[tokio::test]
+async fn the_hpr_export_is_fetched_with_the_export_scope() {
+    use futures_util::StreamExt;
+    use grunndata_sync::engine::Sources;
+    use grunndata_sync::source::Source;
+    use grunndata_sync::store::Register;
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+    let (fake, mut config) = start(dir.path()).await;
+    config.hpr.rest_base_url = fake.hpr_url();
+    config.hpr.soap_url = fake.hpr_soap_url();
+    config.hpr.export_url = Some(fake.hpr_export_url());
+    let sources = Sources::from_config(&config, &[Register::Hpr])
+        .unwrap_or_else(|error| panic!("sources: {error}"));
+    let hpr = sources.hpr.unwrap_or_else(|| panic!("an HPR source"));
+    let snapshot = hpr
+        .bootstrap()
+        .await
+        .unwrap_or_else(|error| panic!("export bootstrap: {error}"));
+    let records: Vec<_> = snapshot.records.collect().await;
+    assert!(!records.is_empty());
+    assert!(records.iter().all(Result::is_ok));
+}

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::auth::{HelseIdClient, MaskinportenClient, TokenProvider};
+use crate::auth::{HelseIdClient, MaskinportenClient, TokenProvider, scopes};
 use crate::config::{AuthScheme, Config};
 use crate::source::ar::{self, ArClient};
 use crate::source::brreg::{self, BrregClient};
@@ -103,18 +103,30 @@ fn preg_client(config: &Config, tracked: Arc<TrackedSet>) -> Result<PregClient, 
 }
 
 fn hpr_source(config: &Config) -> Result<HprSource, EngineError> {
-    let auth = if config.maskinporten.client_id.is_some() {
-        let client =
-            MaskinportenClient::from_config(&config.maskinporten, &config.hpr.scopes, None)
-                .map_err(|error| config_error(Register::Hpr)(error.to_string()))?;
-        Some(Arc::new(TokenAuth::new(TokenProvider::Maskinporten(client))) as Arc<dyn Authorise>)
+    let (rest, export) = if config.maskinporten.client_id.is_some() {
+        let rest = maskinporten(config, &config.hpr.scopes)?;
+        // The export needs its own token: scope `nhn:hpr/export` (UPSTREAMS.md §4).
+        let export = match &config.hpr.export_url {
+            Some(_) => Some(maskinporten(config, &[scopes::HPR_EXPORT.to_owned()])?),
+            None => None,
+        };
+        (Some(rest), export)
     } else {
         tracing::warn!(register = %Register::Hpr, "no Maskinporten client configured; HPR REST is called without a token");
-        None
+        (None, None)
     };
-    HprSourceBuilder::from_config(&config.hpr, auth.clone(), auth)
+    HprSourceBuilder::from_config(&config.hpr, rest, export)
         .build()
         .map_err(Into::into)
+}
+
+/// A Maskinporten hook asking for `scopes`.
+fn maskinporten(config: &Config, scopes: &[String]) -> Result<Arc<dyn Authorise>, EngineError> {
+    let client = MaskinportenClient::from_config(&config.maskinporten, scopes, None)
+        .map_err(|error| config_error(Register::Hpr)(error.to_string()))?;
+    Ok(Arc::new(TokenAuth::new(TokenProvider::Maskinporten(
+        client,
+    ))))
 }
 
 /// A HelseID hook for `register` with `scope` and `scheme`, when a HelseID client is
