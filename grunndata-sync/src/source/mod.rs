@@ -217,40 +217,6 @@ pub(crate) fn sequence_of(value: &serde_json::Value) -> Option<i64> {
     }
 }
 
-#[cfg(test)]
-mod gap_tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn gaps_are_counted_for_numbers_and_strings() {
-        let cases = [
-            (json!([{"sequenceNumber": 5}, {"sequenceNumber": 6}]), 5, 0),
-            (json!([{"sequenceNumber": 7}, {"sequenceNumber": 9}]), 5, 3),
-            (
-                json!([{"sequenceNumber": "7"}, {"sequenceNumber": "9"}]),
-                5,
-                3,
-            ),
-            (
-                json!([{"sequenceNumber": "3"}, {"sequenceNumber": "4"}]),
-                1,
-                0,
-            ),
-            (json!([{"sequenceNumber": "x"}]), 5, 0),
-            (json!([]), 5, 0),
-        ];
-        for (items, from, gaps) in cases {
-            let items = items.as_array().cloned().unwrap_or_default();
-            assert_eq!(
-                sequence_gaps(Register::Preg, from, &items),
-                gaps,
-                "{items:?}"
-            );
-        }
-    }
-}
-
 impl fmt::Display for Cursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -290,4 +256,38 @@ pub trait Source: Send + Sync {
         &self,
         keys: &[<Self::Record as UpstreamRecord>::Key],
     ) -> impl Future<Output = Result<Vec<Parsed<Self::Record>>, SourceError>> + Send;
+}
+
+#[cfg(test)]
+mod gap_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn gaps_are_counted_for_numbers_and_strings() {
+        let cases = [
+            (json!([{"sequenceNumber": 5}, {"sequenceNumber": 6}]), 5, 0),
+            (json!([{"sequenceNumber": 7}, {"sequenceNumber": 9}]), 5, 3),
+            (
+                json!([{"sequenceNumber": "7"}, {"sequenceNumber": "9"}]),
+                5,
+                3,
+            ),
+            (
+                json!([{"sequenceNumber": "3"}, {"sequenceNumber": "4"}]),
+                1,
+                0,
+            ),
+            (json!([{"sequenceNumber": "x"}]), 5, 0),
+            (json!([]), 5, 0),
+        ];
+        for (items, from, gaps) in cases {
+            let items = items.as_array().cloned().unwrap_or_default();
+            assert_eq!(
+                sequence_gaps(Register::Preg, from, &items),
+                gaps,
+                "{items:?}"
+            );
+        }
+    }
 }
