@@ -66,8 +66,10 @@ impl Prism {
     fn start(binary: &PathBuf, spec: &str, seed: Option<u32>) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
-            .map(|address| address.port())
-            .unwrap_or_else(|error| panic!("free port: {error}"));
+            .map_or_else(
+                |error| panic!("free port: {error}"),
+                |address| address.port(),
+            );
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
         let log = dir.path().join("prism.log");
         let file = std::fs::File::create(&log).unwrap_or_else(|error| panic!("log: {error}"));
@@ -99,7 +101,7 @@ impl Prism {
         let started = Instant::now();
         while !prism.log().contains("Prism is listening") {
             assert!(
-                started.elapsed() < Duration::from_secs(120),
+                started.elapsed() < Duration::from_mins(2),
                 "Prism did not start: {}",
                 prism.log()
             );
