@@ -392,3 +392,61 @@ async fn http_layer_sends_user_agent_and_decodes_gzip() {
         .unwrap_or_else(|error| panic!("gzip: {error}"));
     assert_eq!(decoded, Some(json!({"compressed": true})));
 }
+
+/// Regression (#14): a response body read whole is capped (default
+/// `HttpConfig::DEFAULT_MAX_BODY_BYTES`, per request `RequestSpec::max_body`): a larger body
+/// fails the request at once, without a retry, and without reading it all; one within the cap
+/// is read as before.
+#[tokio::test]
+async fn response_bodies_over_the_cap_fail_without_retry() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use grunndata_sync::source::SourceError;
+    use grunndata_sync::source::http::{HttpClient, HttpConfig, RequestSpec};
+    use grunndata_sync::store::Register;
+
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    let app = axum::Router::new().route(
+        "/big",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { vec![b'x'; 200_000] }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|error| panic!("bind: {error}"));
+    let base = format!(
+        "http://{}",
+        listener
+            .local_addr()
+            .unwrap_or_else(|error| panic!("address: {error}"))
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    assert_eq!(HttpConfig::default().max_body_bytes, 64 * 1024 * 1024);
+    let http = HttpClient::builder(Register::Ar, &base)
+        .config(HttpConfig {
+            max_body_bytes: 100_000,
+            backoff_base: std::time::Duration::from_millis(1),
+            ..HttpConfig::default()
+        })
+        .build()
+        .unwrap_or_else(|error| panic!("client: {error}"));
+    match http.fetch(&RequestSpec::get("/big")).await {
+        Err(SourceError::Body { message, path, .. }) => {
+            assert_eq!(path, "/big");
+            assert!(message.contains("100000-byte limit"), "{message}");
+        }
+        other => panic!("expected a body error, got {:?}", other.map(|f| f.status)),
+    }
+    assert_eq!(served.load(Ordering::SeqCst), 1, "not retried");
+    let fetched = http
+        .fetch(&RequestSpec::get("/big").max_body(300_000))
+        .await
+        .unwrap_or_else(|error| panic!("within the per-request cap: {error}"));
+    assert_eq!(fetched.body.len(), 200_000);
+}

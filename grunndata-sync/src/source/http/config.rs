@@ -28,6 +28,16 @@ pub struct HttpConfig {
     pub concurrency: usize,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Largest response body read whole (pages, single records, token answers); a larger one
+    /// fails the request without a retry. Bulk downloads (Brreg files, the HPR export) are
+    /// streamed and not capped by this. Per request: `RequestSpec::max_body`.
+    pub max_body_bytes: usize,
+}
+
+impl HttpConfig {
+    /// Default [`max_body_bytes`](Self::max_body_bytes): 64 MiB, about 30 times the largest
+    /// page we expect (1,000 Persontjenesten persons with history).
+    pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 }
 
 impl Default for HttpConfig {
@@ -42,6 +52,7 @@ impl Default for HttpConfig {
             max_retry_after: Duration::from_mins(5),
             concurrency: 4,
             user_agent: USER_AGENT.to_owned(),
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
         }
     }
 }

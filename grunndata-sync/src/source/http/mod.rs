@@ -202,32 +202,39 @@ impl HttpClient {
     /// body that ends early, is retried like a failed request.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Fetched, SourceError> {
         let register = self.inner.register;
+        let limit = spec.max_body.unwrap_or(self.inner.config.max_body_bytes);
         self.execute(spec, |response| async move {
             let status = response.status();
             let headers = response.headers().clone();
-            match response.bytes().await {
-                Ok(body) => {
-                    if status.is_success() && policy::looks_truncated(&headers, &body) {
-                        return Err(AttemptError::Retry(SourceError::Body {
-                            register,
-                            method: spec.method.to_string(),
-                            path: spec.path.clone(),
-                            message: "JSON body ends early".to_owned(),
-                        }));
-                    }
-                    Ok(Fetched {
-                        status,
-                        headers,
-                        body,
-                    })
+            let body_error = |message: String| SourceError::Body {
+                register,
+                method: spec.method.to_string(),
+                path: spec.path.clone(),
+                message,
+            };
+            let body = match read_capped(response, limit).await {
+                Ok(body) => body,
+                Err(Capped::TooLarge) => {
+                    return Err(AttemptError::Fail(body_error(format!(
+                        "body larger than the {limit}-byte limit"
+                    ))));
                 }
-                Err(error) => Err(AttemptError::Retry(SourceError::Body {
-                    register,
-                    method: spec.method.to_string(),
-                    path: spec.path.clone(),
-                    message: error_chain(&error.without_url()),
-                })),
+                Err(Capped::Read(error)) => {
+                    return Err(AttemptError::Retry(body_error(error_chain(
+                        &error.without_url(),
+                    ))));
+                }
+            };
+            if status.is_success() && policy::looks_truncated(&headers, &body) {
+                return Err(AttemptError::Retry(body_error(
+                    "JSON body ends early".to_owned(),
+                )));
             }
+            Ok(Fetched {
+                status,
+                headers,
+                body,
+            })
         })
         .await
     }
@@ -342,6 +349,7 @@ impl HttpClient {
             return match read(response).await {
                 Ok(value) => Outcome::Done(value),
                 Err(AttemptError::Retry(error)) => Outcome::Retry { wait: None, error },
+                Err(AttemptError::Fail(error)) => Outcome::Fail(error),
             };
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
@@ -476,6 +484,38 @@ impl HttpClient {
 pub(crate) enum AttemptError {
     /// Try again (counts as an attempt): a body cut short or unreadable.
     Retry(SourceError),
+    /// Give up at once: a body over its size limit (another attempt would be as large).
+    Fail(SourceError),
+}
+
+/// Why a capped body read stopped.
+enum Capped {
+    /// `Content-Length` or the bytes read exceed the limit.
+    TooLarge,
+    /// The body broke off.
+    Read(reqwest::Error),
+}
+
+/// Reads `response`'s body chunk by chunk, stopping as soon as it exceeds `limit` bytes (a
+/// declared `Content-Length` over the limit stops it before reading).
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<bytes::Bytes, Capped> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(Capped::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(Capped::Read)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Capped::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The error and its sources on one line (reqwest's own message is terse).
