@@ -17,6 +17,7 @@
 //! | `malformed_record` | one record of the response loses its key field (or, for feeds, an event its id) |
 //! | `duplicate_events` | one event of a feed page is repeated right after itself |
 //! | `out_of_order_events` | two adjacent events of a feed page are swapped |
+//! | `sequence_gaps` | one event in the middle of a feed page (of three or more) is left out, as an event store that skipped a number |
 //!
 //! `history_expired_below` sets, per feed (`brreg_enheter`, `brreg_underenheter`, `ar`, `preg`),
 //! the oldest sequence number still served; asking for older history is answered as documented in
@@ -99,10 +100,16 @@ pub struct FaultConfig {
     /// Swap two events of a feed page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_order_events: Option<FaultRule>,
+    /// Leave a number out of a feed page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence_gaps: Option<FaultRule>,
     /// Expired feed history.
     #[serde(default)]
     pub history_expired_below: HistoryFloors,
 }
+
+/// How many kinds of fault there are.
+const KINDS: usize = 10;
 
 /// The kinds of fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,10 +123,11 @@ pub(crate) enum Fault {
     MalformedRecord,
     DuplicateEvents,
     OutOfOrderEvents,
+    SequenceGaps,
 }
 
 impl Fault {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; KINDS] = [
         Self::Status500,
         Self::Status503,
         Self::RateLimit,
@@ -129,6 +137,7 @@ impl Fault {
         Self::MalformedRecord,
         Self::DuplicateEvents,
         Self::OutOfOrderEvents,
+        Self::SequenceGaps,
     ];
 
     fn name(self) -> &'static str {
@@ -142,6 +151,7 @@ impl Fault {
             Self::MalformedRecord => "malformed_record",
             Self::DuplicateEvents => "duplicate_events",
             Self::OutOfOrderEvents => "out_of_order_events",
+            Self::SequenceGaps => "sequence_gaps",
         }
     }
 }
@@ -150,8 +160,8 @@ impl Fault {
 #[derive(Debug)]
 pub(crate) struct Faults {
     config: FaultConfig,
-    used: [u64; 9],
-    fired: [u64; 9],
+    used: [u64; KINDS],
+    fired: [u64; KINDS],
     rng: ChaCha8Rng,
 }
 
@@ -166,8 +176,8 @@ impl Faults {
         let rng = ChaCha8Rng::seed_from_u64(config.seed);
         Self {
             config,
-            used: [0; 9],
-            fired: [0; 9],
+            used: [0; KINDS],
+            fired: [0; KINDS],
             rng,
         }
     }
@@ -183,6 +193,7 @@ impl Faults {
             Fault::MalformedRecord => self.config.malformed_record.as_ref(),
             Fault::DuplicateEvents => self.config.duplicate_events.as_ref(),
             Fault::OutOfOrderEvents => self.config.out_of_order_events.as_ref(),
+            Fault::SequenceGaps => self.config.sequence_gaps.as_ref(),
         }
     }
 
