@@ -55,7 +55,7 @@ pub use key::{KeyFile, SigningKey, VerifyingKey};
 pub use maskinporten::{MaskinportenClient, MaskinportenClientBuilder};
 pub use provider::TokenProvider;
 pub use secret::Secret;
-pub use token::{AccessToken, TokenType};
+pub use token::{AccessToken, MAX_TOKEN_RESPONSE_BYTES, TokenType};
 
 /// `client_assertion_type` for `private_key_jwt` client authentication (RFC 7523 §2.2).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

@@ -312,3 +312,37 @@ fn the_client_assertion_is_shaped_as_helseid_documents() {
     );
     assert!(claims["jti"].as_str().is_some_and(|jti| !jti.is_empty()));
 }
+
+/// Regression (#14): a token endpoint's answer is read with a cap
+/// (`MAX_TOKEN_RESPONSE_BYTES`); a larger one is a typed `BadResponse`, not unbounded memory.
+#[tokio::test]
+async fn an_oversized_token_answer_is_refused() {
+    let app = axum::Router::new().route(
+        "/connect/token",
+        axum::routing::post(|| async {
+            vec![b' '; grunndata_sync::auth::MAX_TOKEN_RESPONSE_BYTES + 1]
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = grunndata_sync::auth::HelseIdClient::builder(
+        format!("{base}/connect/token"),
+        format!("{base}/"),
+        HELSEID_CLIENT,
+        helseid_key(),
+    )
+    .scopes([scopes::AR])
+    .build()
+    .expect("client");
+    match client.token().await {
+        Err(AuthError::BadResponse { reason, .. }) => {
+            assert!(reason.contains("larger"), "{reason}")
+        }
+        other => panic!("expected BadResponse, got {other:?}"),
+    }
+}
