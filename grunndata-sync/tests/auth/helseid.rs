@@ -341,7 +341,7 @@ async fn an_oversized_token_answer_is_refused() {
     .expect("client");
     match client.token().await {
         Err(AuthError::BadResponse { reason, .. }) => {
-            assert!(reason.contains("larger"), "{reason}")
+            assert!(reason.contains("larger"), "{reason}");
         }
         other => panic!("expected BadResponse, got {other:?}"),
     }
