@@ -1,10 +1,10 @@
-//! The fake upstream with auth on: AR and Persontjenesten refuse requests without a HelseID
-//! DPoP token, HPR REST without a Maskinporten token; Enhetsregisteret and HPR SOAP stay open.
+//! The fake upstream with auth on: AR refuses requests without a HelseID DPoP token,
+//! Persontjenesten without a HelseID Bearer token (its v2 contract), HPR REST without a Maskinporten token; Enhetsregisteret and HPR SOAP stay open.
 //! Clients are built from a grunndata config filled by `configure_clients`, as
 //! `grunndata fake-upstream --write-config` does.
 
 use grunndata_sync::auth::testkeys;
-use grunndata_sync::auth::{HelseIdClient, MaskinportenClient, scopes};
+use grunndata_sync::auth::{HelseIdClient, MaskinportenClient, TokenType, scopes};
 use grunndata_sync::config::Config;
 use grunndata_sync::fake::{DataSource, FakeAuth, FakeConfig, FakeHandle, FakeUpstream};
 use grunndata_sync::synth::{Synth, SynthConfig};
@@ -78,17 +78,34 @@ async fn apis_refuse_missing_tokens_and_accept_issued_ones() {
         .unwrap_or_else(|error| panic!("authorize: {error}"));
     assert_eq!(send(request).await, StatusCode::OK);
 
-    // A token for another API is refused by Persontjenesten's no-legal-basis API.
+    // Persontjenesten's v2 contract declares HTTP bearer: a DPoP-presented token is refused
+    // with 401 (wrong scheme), a Bearer token for another API with 403.
     let preg = format!("{}/api/no-legal-basis/event/latest", fake.preg_url());
     assert_eq!(send(get(&preg)).await, StatusCode::UNAUTHORIZED);
     let request = helseid
         .authorize(get(&preg))
         .await
         .unwrap_or_else(|error| panic!("authorize: {error}"));
+    assert_eq!(send(request).await, StatusCode::UNAUTHORIZED);
+    let ar_bearer = HelseIdClient::from_config_with_scheme(
+        &config.helseid,
+        scopes::AR,
+        TokenType::Bearer,
+        None,
+    )
+    .unwrap_or_else(|error| panic!("HelseID client: {error}"));
+    let request = ar_bearer
+        .authorize(get(&preg))
+        .await
+        .unwrap_or_else(|error| panic!("authorize: {error}"));
     assert_eq!(send(request).await, StatusCode::FORBIDDEN);
-    let preg_client =
-        HelseIdClient::from_config(&config.helseid, scopes::PREG_NO_LEGAL_BASIS, None)
-            .unwrap_or_else(|error| panic!("HelseID client: {error}"));
+    let preg_client = HelseIdClient::from_config_with_scheme(
+        &config.helseid,
+        scopes::PREG_NO_LEGAL_BASIS,
+        config.preg.auth_scheme.token_type(),
+        None,
+    )
+    .unwrap_or_else(|error| panic!("HelseID client: {error}"));
     let request = preg_client
         .authorize(get(&preg))
         .await
@@ -164,4 +181,29 @@ async fn without_auth_every_api_is_open_and_no_token_urls_are_given() {
         .unwrap_or_else(|error| panic!("request: {error}"));
     assert_eq!(send(token).await, StatusCode::NOT_FOUND);
     fake.shutdown().await;
+}
+
+/// Regression (#13): the HPR export is fetched with a token carrying `nhn:hpr/export`, not the
+/// REST token (`nhn:hpr/basic nhn:hpr/extended`), which the export refuses with 403.
+#[tokio::test]
+async fn the_hpr_export_is_fetched_with_the_export_scope() {
+    use futures_util::StreamExt;
+    use grunndata_sync::engine::Sources;
+    use grunndata_sync::source::Source;
+    use grunndata_sync::store::Register;
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+    let (fake, mut config) = start(dir.path()).await;
+    config.hpr.rest_base_url = fake.hpr_url();
+    config.hpr.soap_url = fake.hpr_soap_url();
+    config.hpr.export_url = Some(fake.hpr_export_url());
+    let sources = Sources::from_config(&config, &[Register::Hpr])
+        .unwrap_or_else(|error| panic!("sources: {error}"));
+    let hpr = sources.hpr.unwrap_or_else(|| panic!("an HPR source"));
+    let snapshot = hpr
+        .bootstrap()
+        .await
+        .unwrap_or_else(|error| panic!("export bootstrap: {error}"));
+    let records: Vec<_> = snapshot.records.collect().await;
+    assert!(!records.is_empty());
+    assert!(records.iter().all(Result::is_ok));
 }

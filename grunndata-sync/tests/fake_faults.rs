@@ -294,13 +294,8 @@ async fn expired_history_is_refused_as_documented() {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("ikke lenger tilgjengelig")
-    );
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(error["status"], 410);
     assert_eq!(
         get(
             &client,

@@ -42,8 +42,28 @@ const UNLISTED: &[(&str, &str, &str)] = &[
     ),
     (
         "brreg",
-        "underTvangsavviklingEllerTvangsopplosningDato",
-        "named by the core model (Organisation::compulsory_liquidation_date)",
+        "tvangsopplostPgaManglendeDagligLederDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsopplostPgaManglendeRevisorDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsopplostPgaManglendeRegnskapDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsopplostPgaMangelfulltStyreDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
+    ),
+    (
+        "brreg",
+        "tvangsavvikletPgaManglendeSlettingDato",
+        "current Enhetsregisteret API (issue #13); the stored 2020 spec predates it",
     ),
 ];
 
@@ -373,68 +393,60 @@ async fn http_layer_sends_user_agent_and_decodes_gzip() {
     assert_eq!(decoded, Some(json!({"compressed": true})));
 }
 
-/// Regression (issue 14): response bodies were read whole however large. A body over the
-/// client's limit fails at once — announced by `Content-Length` or found while reading a
-/// chunked one — and is not asked for again.
+/// Regression (#14): a response body read whole is capped (default
+/// `HttpConfig::DEFAULT_MAX_BODY_BYTES`, per request `RequestSpec::max_body`): a larger body
+/// fails the request at once, without a retry, and without reading it all; one within the cap
+/// is read as before.
 #[tokio::test]
-async fn bodies_over_the_limit_are_refused_without_retries() {
+async fn response_bodies_over_the_cap_fail_without_retry() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use axum::body::Body;
     use grunndata_sync::source::SourceError;
     use grunndata_sync::source::http::{HttpClient, HttpConfig, RequestSpec};
     use grunndata_sync::store::Register;
 
-    let requests = Arc::new(AtomicUsize::new(0));
-    let counted = Arc::clone(&requests);
-    let app = axum::Router::new()
-        .route("/api/small", axum::routing::get(|| async { "[1,2,3]" }))
-        .route(
-            "/api/sized",
-            axum::routing::get(move || {
-                counted.fetch_add(1, Ordering::SeqCst);
-                async { vec![b' '; 4096] }
-            }),
-        )
-        .route(
-            "/api/chunked",
-            axum::routing::get(|| async {
-                let chunks = (0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 256]));
-                Body::from_stream(futures_util::stream::iter(chunks))
-            }),
-        );
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    let app = axum::Router::new().route(
+        "/big",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { vec![b'x'; 200_000] }
+        }),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|error| panic!("bind: {error}"));
     let base = format!(
-        "http://{}/api/",
+        "http://{}",
         listener
             .local_addr()
-            .unwrap_or_else(|error| panic!("{error}"))
+            .unwrap_or_else(|error| panic!("address: {error}"))
     );
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let client = HttpClient::builder(Register::Brreg, base)
+    assert_eq!(HttpConfig::default().max_body_bytes, 64 * 1024 * 1024);
+    let http = HttpClient::builder(Register::Ar, &base)
         .config(HttpConfig {
-            max_body_bytes: 1024,
+            max_body_bytes: 100_000,
+            backoff_base: std::time::Duration::from_millis(1),
             ..HttpConfig::default()
         })
         .build()
         .unwrap_or_else(|error| panic!("client: {error}"));
-
-    let (_, small) = client
-        .fetch_json::<Value>(&RequestSpec::get("/small"))
-        .await
-        .unwrap_or_else(|error| panic!("small: {error}"));
-    assert_eq!(small, Some(json!([1, 2, 3])));
-    for path in ["/sized", "/chunked"] {
-        let error = client.fetch(&RequestSpec::get(path)).await.err();
-        assert!(
-            matches!(error, Some(SourceError::BodyTooLarge { limit: 1024, .. })),
-            "{path}: {error:?}"
-        );
+    match http.fetch(&RequestSpec::get("/big")).await {
+        Err(SourceError::Body { message, path, .. }) => {
+            assert_eq!(path, "/big");
+            assert!(message.contains("100000-byte limit"), "{message}");
+        }
+        other => panic!("expected a body error, got {:?}", other.map(|f| f.status)),
     }
-    assert_eq!(requests.load(Ordering::SeqCst), 1, "not retried");
+    assert_eq!(served.load(Ordering::SeqCst), 1, "not retried");
+    let fetched = http
+        .fetch(&RequestSpec::get("/big").max_body(300_000))
+        .await
+        .unwrap_or_else(|error| panic!("within the per-request cap: {error}"));
+    assert_eq!(fetched.body.len(), 200_000);
 }

@@ -501,6 +501,48 @@ fn export_zip_streams_arrays_and_ndjson() {
     assert_eq!((count, summary.stopped), (1, true));
 }
 
+/// Regression (#13): an export entry that is a JSON stream of concatenated, pretty-printed
+/// (multi-line) objects is read object by object, not line by line; junk between objects is a
+/// malformed record and the stream goes on; an object that breaks off is an error.
+#[test]
+fn export_reads_concatenated_multi_line_objects() {
+    let pretty = |number: u32| {
+        serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(&export_record(number))
+                .unwrap_or_else(|error| panic!("{error}")),
+        )
+        .unwrap_or_else(|error| panic!("{error}"))
+    };
+    let stream = format!(
+        "{}{}\n\n{}\nnot json\n{{\"hprNummer\": \"}} {{ in a string\", \"x\": 1}}",
+        pretty(9_300_001),
+        pretty(9_300_002),
+        export_record(9_300_003)
+    );
+    assert!(stream.lines().count() > 10, "multi-line objects");
+    let archive = zip(&[("helsepersoner.json", &stream)]);
+    let mut seen = Vec::new();
+    let summary = read_export(IoCursor::new(archive), |parsed| {
+        seen.push(match parsed {
+            Parsed::Record(record) => format!("ok {}", record.hpr_number),
+            Parsed::Malformed(_) => "bad".to_owned(),
+        });
+        true
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        seen,
+        ["ok 9300001", "ok 9300002", "ok 9300003", "bad", "bad"]
+    );
+    assert_eq!((summary.records, summary.malformed), (3, 2));
+
+    let broken = format!("{}\n{{\"hprNummer\": 1, \"person\": {{", pretty(9_300_004));
+    match read_export(IoCursor::new(zip(&[("b.json", &broken)])), |_| true) {
+        Err(error) => assert_eq!(error.entry.as_deref(), Some("b.json"), "{error}"),
+        Ok(summary) => panic!("expected an error, got {summary:?}"),
+    }
+}
+
 #[test]
 fn export_broken_archives_and_entries_are_errors() {
     let truncated = format!("[{},{}", export_record(1), &export_record(2)[..20]);

@@ -98,8 +98,10 @@ pub struct Organisation {
     /// Upstream `underTvangsavviklingEllerTvangsopplosning`.
     #[serde(default)]
     pub under_compulsory_liquidation: bool,
-    /// Date compulsory winding up began.
-    /// Upstream `underTvangsavviklingEllerTvangsopplosningDato`.
+    /// Date compulsory dissolution was decided: the earliest of upstream
+    /// `tvangsopplostPgaManglendeDagligLederDato`, `tvangsopplostPgaManglendeRevisorDato`,
+    /// `tvangsopplostPgaManglendeRegnskapDato`, `tvangsopplostPgaMangelfulltStyreDato` and
+    /// `tvangsavvikletPgaManglendeSlettingDato`.
     #[serde(default)]
     pub compulsory_liquidation_date: Option<NaiveDate>,
 }

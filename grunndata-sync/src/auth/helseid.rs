@@ -1,6 +1,9 @@
-//! HelseID: client credentials with `private_key_jwt` and DPoP-bound tokens (UPSTREAMS.md §5.1,
-//! §5.2), for Adresseregisteret and Persontjenesten.
+//! HelseID: client credentials with `private_key_jwt` and DPoP-bound or Bearer tokens
+//! (UPSTREAMS.md §5.1, §5.2), for Adresseregisteret (DPoP, scope `nhn:cp-api/access-v2-dpop`) and
+//! Persontjenesten (Bearer: its v2 contract declares `securitySchemes.HelseID` as HTTP bearer).
+//! The scheme is per API; see docs/upstream-decisions.md.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -20,7 +23,8 @@ use super::{
 const UPSTREAM: &str = "HelseID";
 const DPOP: HeaderName = HeaderName::from_static("dpop");
 
-/// Gets, caches and presents HelseID DPoP-bound access tokens. Cheap to clone (shared state).
+/// Gets, caches and presents HelseID access tokens, DPoP-bound or Bearer. Cheap to clone
+/// (shared state).
 #[derive(Clone)]
 pub struct HelseIdClient {
     inner: Arc<Inner>,
@@ -34,10 +38,14 @@ struct Inner {
     scope: String,
     key: SigningKey,
     dpop_key: Option<SigningKey>,
+    /// How tokens are requested and presented: DPoP-bound (proofs) or plain Bearer.
+    scheme: TokenType,
     clock: SharedClock,
     cache: TokenCache,
     /// The last `DPoP-Nonce` the token endpoint sent; reused until it is refused.
     nonce: Mutex<Option<String>>,
+    /// The last `DPoP-Nonce` each resource server (by origin) demanded (RFC 9449 §9).
+    api_nonces: Mutex<HashMap<String, String>>,
 }
 
 /// Builds a [`HelseIdClient`] from keys already loaded.
@@ -49,6 +57,7 @@ pub struct HelseIdClientBuilder {
     key: SigningKey,
     scopes: Vec<String>,
     dpop_key: Option<SigningKey>,
+    scheme: TokenType,
     clock: Option<SharedClock>,
     http: Option<reqwest::Client>,
 }
@@ -68,6 +77,7 @@ impl HelseIdClient {
             key,
             scopes: Vec::new(),
             dpop_key: None,
+            scheme: TokenType::Dpop,
             clock: None,
             http: None,
         }
@@ -82,6 +92,17 @@ impl HelseIdClient {
     pub fn from_config(
         config: &HelseIdConfig,
         scope: &str,
+        http: Option<reqwest::Client>,
+    ) -> Result<Self, AuthError> {
+        Self::from_config_with_scheme(config, scope, TokenType::Dpop, http)
+    }
+
+    /// [`from_config`](Self::from_config) for an API that takes tokens presented with
+    /// `scheme` (`ar.auth_scheme`, `preg.auth_scheme`).
+    pub fn from_config_with_scheme(
+        config: &HelseIdConfig,
+        scope: &str,
+        scheme: TokenType,
         http: Option<reqwest::Client>,
     ) -> Result<Self, AuthError> {
         let unset = |key: &str, variable: &str| AuthError::Config {
@@ -103,7 +124,8 @@ impl HelseIdClient {
             client_id,
             SigningKey::from_file(key_path, alg, None)?,
         )
-        .scopes([scope]);
+        .scopes([scope])
+        .scheme(scheme);
         if let Some(dpop_key_path) = &config.dpop_key_path {
             builder = builder.dpop_key(SigningKey::from_file(dpop_key_path, None, None)?);
         }
@@ -127,7 +149,7 @@ impl HelseIdClient {
     }
 
     /// Adds `Authorization: DPoP <token>` and a fresh `DPoP` proof (with `ath`) for this
-    /// request's method and URL.
+    /// request's method and URL; for a Bearer client only `Authorization: Bearer <token>`.
     pub async fn authorize(
         &self,
         mut request: reqwest::Request,
@@ -139,10 +161,23 @@ impl HelseIdClient {
             host: host_of(request.url()),
             reason: reason.to_owned(),
         };
+        if inner.scheme == TokenType::Bearer {
+            let auth = authorization(TokenType::Bearer.scheme(), token.secret())
+                .ok_or_else(|| refuse("the access token is not a valid header value"))?;
+            request.headers_mut().insert(AUTHORIZATION, auth);
+            return Ok(request);
+        }
+        let origin = request.url().origin().ascii_serialization();
+        let nonce = inner
+            .api_nonces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&origin)
+            .cloned();
         let proof = DpopProof {
             method: request.method().as_str(),
             url: request.url(),
-            nonce: None,
+            nonce: nonce.as_deref(),
             access_token: Some(token.secret()),
         }
         .sign(inner.dpop_key(), inner.clock.now())?;
@@ -155,9 +190,25 @@ impl HelseIdClient {
         Ok(request)
     }
 
+    /// Remembers the `DPoP-Nonce` a resource server at `url`'s origin demanded (401 with
+    /// `WWW-Authenticate: DPoP error="use_dpop_nonce"`, RFC 9449 §9); later proofs to that
+    /// origin carry it until it demands another.
+    pub fn remember_api_nonce(&self, url: &Url, nonce: &str) {
+        self.inner
+            .api_nonces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(url.origin().ascii_serialization(), nonce.to_owned());
+    }
+
     /// Forgets the cached token, e.g. after an API answered 401.
     pub async fn invalidate(&self) {
         self.inner.cache.clear().await;
+    }
+
+    /// How this client's tokens are presented.
+    pub fn scheme(&self) -> TokenType {
+        self.inner.scheme
     }
 
     /// The RFC 7638 thumbprint of the DPoP key, which tokens are bound to (`cnf.jkt`).
@@ -186,7 +237,7 @@ impl Inner {
         if new_nonce.is_some() {
             self.remember_nonce(new_nonce);
         }
-        let token = exchange.into_token(TokenType::Dpop, self.clock.now())?;
+        let token = exchange.into_token(self.scheme, self.clock.now())?;
         tracing::debug!(
             endpoint = %self.token_endpoint,
             client_id = %self.client_id,
@@ -207,17 +258,21 @@ impl Inner {
             }
             .sign(&self.key, now)?,
         );
-        let proof = DpopProof {
-            method: "POST",
-            url: &self.token_endpoint,
-            nonce,
-            access_token: None,
+        let mut headers = Vec::new();
+        if self.scheme == TokenType::Dpop {
+            let proof = DpopProof {
+                method: "POST",
+                url: &self.token_endpoint,
+                nonce,
+                access_token: None,
+            }
+            .sign(self.dpop_key(), now)?;
+            let proof = HeaderValue::from_str(&proof).map_err(|_| AuthError::Sign {
+                what: "DPoP proof",
+                reason: "not a valid header value".to_owned(),
+            })?;
+            headers.push((DPOP, proof));
         }
-        .sign(self.dpop_key(), now)?;
-        let proof = HeaderValue::from_str(&proof).map_err(|_| AuthError::Sign {
-            what: "DPoP proof",
-            reason: "not a valid header value".to_owned(),
-        })?;
         let mut form = vec![
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
@@ -227,14 +282,7 @@ impl Inner {
         if !self.scope.is_empty() {
             form.push(("scope", self.scope.as_str()));
         }
-        transport::post_form(
-            &self.http,
-            UPSTREAM,
-            &self.token_endpoint,
-            &form,
-            &[(DPOP, proof)],
-        )
-        .await
+        transport::post_form(&self.http, UPSTREAM, &self.token_endpoint, &form, &headers).await
     }
 
     fn remember_nonce(&self, nonce: Option<String>) {
@@ -265,6 +313,12 @@ impl HelseIdClientBuilder {
     /// Uses a separate key for DPoP proofs (default: the client key).
     pub fn dpop_key(mut self, key: SigningKey) -> Self {
         self.dpop_key = Some(key);
+        self
+    }
+
+    /// Requests and presents tokens with `scheme` (default [`TokenType::Dpop`]).
+    pub fn scheme(mut self, scheme: TokenType) -> Self {
+        self.scheme = scheme;
         self
     }
 
@@ -306,9 +360,11 @@ impl HelseIdClientBuilder {
                 scope: self.scopes.join(" "),
                 key: self.key,
                 dpop_key: self.dpop_key,
+                scheme: self.scheme,
                 clock: self.clock.unwrap_or_else(SystemClock::shared),
                 cache: TokenCache::default(),
                 nonce: Mutex::new(None),
+                api_nonces: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -55,7 +55,7 @@ pub use jsonwebtoken::jwk::Jwk;
 pub use key::{KeyFile, SigningKey, VerifyingKey};
 pub use maskinporten::{MaskinportenClient, MaskinportenClientBuilder};
 pub use provider::TokenProvider;
-pub use token::{AccessToken, TokenType};
+pub use token::{AccessToken, MAX_TOKEN_RESPONSE_BYTES, TokenType};
 
 /// `client_assertion_type` for `private_key_jwt` client authentication (RFC 7523 §2.2).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -66,9 +66,13 @@ pub const JWT_BEARER_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-be
 /// JOSE `typ` of a DPoP proof (RFC 9449 §4.2).
 pub const DPOP_JWT_TYPE: &str = "dpop+jwt";
 
-/// JOSE `typ` grunndata puts on HelseID client assertions.
+/// JOSE `typ` grunndata puts on HelseID client assertions: `"JWT"`, as HelseID's own
+/// documentation of the client assertion shows (UPSTREAMS.md §5.1).
 ///
-/// UNVERIFIED choice: HelseID's documentation shows `"JWT"`, NHN's 2025 .NET sample sends
-/// `"client-authentication+jwt"` (the newer convention, draft-ietf-oauth-rfc7523bis). We send
-/// the newer one; the fake accepts both.
-pub const CLIENT_ASSERTION_JWT_TYPE: &str = "client-authentication+jwt";
+/// NHN's 2025 .NET sample sends [`CLIENT_ASSERTION_JWT_TYPE_RFC7523BIS`] instead; the fake
+/// accepts both. See docs/upstream-decisions.md ("client assertion typ").
+pub const CLIENT_ASSERTION_JWT_TYPE: &str = "JWT";
+
+/// The newer `typ` for client assertions (draft-ietf-oauth-rfc7523bis), sent by NHN's 2025
+/// .NET sample; accepted by the fake, not sent by grunndata.
+pub const CLIENT_ASSERTION_JWT_TYPE_RFC7523BIS: &str = "client-authentication+jwt";

@@ -26,6 +26,9 @@ impl TokenType {
     }
 }
 
+/// Largest token-endpoint answer read (a token answer is a few kilobytes).
+pub const MAX_TOKEN_RESPONSE_BYTES: usize = 1024 * 1024;
+
 /// An access token with what the token server said about it. `Debug` hides the token.
 #[derive(Clone)]
 pub struct AccessToken {
@@ -118,19 +121,37 @@ impl Exchange {
     pub(crate) async fn read(
         upstream: &'static str,
         endpoint: &str,
-        response: reqwest::Response,
+        mut response: reqwest::Response,
     ) -> Result<Self, AuthError> {
         let status = response.status();
-        let body = response.bytes().await.map_err(|source| AuthError::Http {
+        let too_large = || AuthError::BadResponse {
+            upstream,
+            endpoint: endpoint.to_owned(),
+            status: status.as_u16(),
+            reason: format!("answer larger than {MAX_TOKEN_RESPONSE_BYTES} bytes"),
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_TOKEN_RESPONSE_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|source| AuthError::Http {
             upstream,
             endpoint: endpoint.to_owned(),
             source,
-        })?;
+        })? {
+            if body.len() + chunk.len() > MAX_TOKEN_RESPONSE_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Self {
             upstream,
             endpoint: endpoint.to_owned(),
             status,
-            body: Secret::new(body.to_vec()),
+            body: Secret::new(body),
         })
     }
 

@@ -194,6 +194,30 @@ impl Default for BrregConfig {
     }
 }
 
+/// How an API wants its HelseID access token presented.
+///
+/// Each upstream's default is what its stored contract declares (docs/upstream-decisions.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthScheme {
+    /// `Authorization: Bearer <token>` (Persontjenesten v2: `securitySchemes.HelseID`, HTTP
+    /// bearer).
+    Bearer,
+    /// `Authorization: DPoP <token>` plus a `DPoP` proof per request (Adresseregisteret:
+    /// scope `nhn:cp-api/access-v2-dpop`).
+    Dpop,
+}
+
+impl AuthScheme {
+    /// The token type the HelseID client asks for and presents.
+    pub fn token_type(self) -> crate::auth::TokenType {
+        match self {
+            Self::Bearer => crate::auth::TokenType::Bearer,
+            Self::Dpop => crate::auth::TokenType::Dpop,
+        }
+    }
+}
+
 /// `[ar]`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -203,6 +227,8 @@ pub struct ArConfig {
     pub base_url: String,
     /// HelseID scope for the API.
     pub scope: String,
+    /// How the HelseID token is presented: `dpop` (the scope's contract) or `bearer`.
+    pub auth_scheme: AuthScheme,
     /// Also mirror deactivated communication parties at bootstrap.
     pub include_deactivated: bool,
     /// `grunndata status` fails when the last successful sync is older than this.
@@ -216,6 +242,7 @@ impl Default for ArConfig {
         Self {
             base_url: "https://cpapi.test.grunndata.nhn.no".to_owned(),
             scope: "nhn:cp-api/access-v2-dpop".to_owned(),
+            auth_scheme: AuthScheme::Dpop,
             include_deactivated: false,
             stale_after: Duration::from_hours(1),
         }
@@ -234,6 +261,9 @@ pub struct PregConfig {
     pub api_version: String,
     /// HelseID scope for the API.
     pub scope: String,
+    /// How the HelseID token is presented: `bearer` (the v2 contract's
+    /// `securitySchemes.HelseID`) or `dpop`.
+    pub auth_scheme: AuthScheme,
     /// A file of person numbers to track, one per line, added to those tracked with
     /// `grunndata person track`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -251,6 +281,7 @@ impl Default for PregConfig {
             legal_basis: true,
             api_version: "2".to_owned(),
             scope: "nhn:hgd-persontjenesten-api/read-with-legal-basis".to_owned(),
+            auth_scheme: AuthScheme::Bearer,
             tracked_persons_file: None,
             stale_after: Duration::from_hours(1),
         }

@@ -8,7 +8,7 @@
 //!
 //! Per register: with no cursor, a snapshot ([`bootstrap`]) followed by the change feed from
 //! the point the snapshot corresponds to; with a cursor, the feed from there ([`follow`]). A
-//! feed that no longer reaches back to the cursor (expired history, a gap) triggers a
+//! feed that no longer reaches back to the cursor (expired history: 410) triggers a
 //! re-snapshot with reconciliation: records absent from the new snapshot are removed, history
 //! kept, and the report says how many. Registers run concurrently, each on its own task;
 //! within a register changes apply in upstream order.

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::auth::{HelseIdClient, MaskinportenClient, TokenProvider};
-use crate::config::Config;
+use crate::auth::{HelseIdClient, MaskinportenClient, TokenProvider, scopes};
+use crate::config::{AuthScheme, Config};
 use crate::source::ar::{self, ArClient};
 use crate::source::brreg::{self, BrregClient};
 use crate::source::hpr::{HprSource, HprSourceBuilder};
@@ -34,7 +34,8 @@ pub struct Sources {
 impl Sources {
     /// Clients for `registers` from `config`.
     ///
-    /// Adresseregisteret and Persontjenesten get a HelseID client (DPoP) when
+    /// Adresseregisteret and Persontjenesten get a HelseID client (`ar.auth_scheme`,
+    /// `preg.auth_scheme`: DPoP and Bearer by default, as their contracts declare) when
     /// `[helseid] client_id` is set, HPR REST a Maskinporten client when
     /// `[maskinporten] client_id` is set; without them requests go out unauthenticated, which
     /// only a fake upstream started with `--no-auth` accepts (a warning says so).
@@ -71,7 +72,8 @@ fn config_error(register: Register) -> impl Fn(String) -> EngineError {
 /// The HTTP settings every client shares, from `[sync]`.
 fn http(config: &Config) -> HttpConfig {
     HttpConfig {
-        max_body_bytes: config.sync.max_response_mib.saturating_mul(1024 * 1024),
+        max_body_bytes: usize::try_from(config.sync.max_response_mib.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX),
         ..HttpConfig::default()
     }
 }
@@ -83,7 +85,12 @@ fn brreg_client(config: &Config) -> Result<BrregClient, EngineError> {
 }
 
 fn ar_client(config: &Config) -> Result<ArClient, EngineError> {
-    let auth = helseid(config, Register::Ar, &config.ar.scope)?;
+    let auth = helseid(
+        config,
+        Register::Ar,
+        &config.ar.scope,
+        config.ar.auth_scheme,
+    )?;
     let mut settings = ar::ArConfig::new(config.ar.base_url.clone());
     settings.http = http(config);
     settings.include_deactivated = config.ar.include_deactivated;
@@ -91,7 +98,12 @@ fn ar_client(config: &Config) -> Result<ArClient, EngineError> {
 }
 
 fn preg_client(config: &Config, tracked: Arc<TrackedSet>) -> Result<PregClient, EngineError> {
-    let auth = helseid(config, Register::Preg, &config.preg.scope)?;
+    let auth = helseid(
+        config,
+        Register::Preg,
+        &config.preg.scope,
+        config.preg.auth_scheme,
+    )?;
     let mut settings = preg::PregConfig::new(config.preg.base_url.clone());
     settings.http = http(config);
     settings.api_version.clone_from(&config.preg.api_version);
@@ -104,33 +116,48 @@ fn preg_client(config: &Config, tracked: Arc<TrackedSet>) -> Result<PregClient, 
 }
 
 fn hpr_source(config: &Config) -> Result<HprSource, EngineError> {
-    let auth = if config.maskinporten.client_id.is_some() {
-        let client =
-            MaskinportenClient::from_config(&config.maskinporten, &config.hpr.scopes, None)
-                .map_err(|error| config_error(Register::Hpr)(error.to_string()))?;
-        Some(Arc::new(TokenAuth::new(TokenProvider::Maskinporten(client))) as Arc<dyn Authorise>)
+    let (rest, export) = if config.maskinporten.client_id.is_some() {
+        let rest = maskinporten(config, &config.hpr.scopes)?;
+        // The export needs its own token: scope `nhn:hpr/export` (UPSTREAMS.md §4).
+        let export = match &config.hpr.export_url {
+            Some(_) => Some(maskinporten(config, &[scopes::HPR_EXPORT.to_owned()])?),
+            None => None,
+        };
+        (Some(rest), export)
     } else {
         tracing::warn!(register = %Register::Hpr, "no Maskinporten client configured; HPR REST is called without a token");
-        None
+        (None, None)
     };
-    HprSourceBuilder::from_config(&config.hpr, auth.clone(), auth)
+    HprSourceBuilder::from_config(&config.hpr, rest, export)
         .http(http(config))
         .build()
         .map_err(Into::into)
 }
 
-/// A HelseID + DPoP hook for `register` with `scope`, when a HelseID client is configured.
+/// A Maskinporten hook asking for `scopes`.
+fn maskinporten(config: &Config, scopes: &[String]) -> Result<Arc<dyn Authorise>, EngineError> {
+    let client = MaskinportenClient::from_config(&config.maskinporten, scopes, None)
+        .map_err(|error| config_error(Register::Hpr)(error.to_string()))?;
+    Ok(Arc::new(TokenAuth::new(TokenProvider::Maskinporten(
+        client,
+    ))))
+}
+
+/// A HelseID hook for `register` with `scope` and `scheme`, when a HelseID client is
+/// configured.
 fn helseid(
     config: &Config,
     register: Register,
     scope: &str,
+    scheme: AuthScheme,
 ) -> Result<Option<Arc<dyn Authorise>>, EngineError> {
     if config.helseid.client_id.is_none() {
         tracing::warn!(%register, "no HelseID client configured; calling the API without a token");
         return Ok(None);
     }
-    let client = HelseIdClient::from_config(&config.helseid, scope, None)
-        .map_err(|error| config_error(register)(error.to_string()))?;
+    let client =
+        HelseIdClient::from_config_with_scheme(&config.helseid, scope, scheme.token_type(), None)
+            .map_err(|error| config_error(register)(error.to_string()))?;
     Ok(Some(Arc::new(TokenAuth::new(TokenProvider::HelseId(
         client,
     )))))

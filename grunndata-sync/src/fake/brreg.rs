@@ -14,8 +14,9 @@
 //!   is accepted and ignored (no `endringer`).
 //! - Expired history ("cursor too old", fault `history_expired_below`): a feed request whose
 //!   lower bound (`oppdateringsid`, or the first id at `dato`, default 1) is below the floor gets
-//!   400 with a Spring error body whose message says the history has expired. The real behaviour
-//!   is unknown; a 400 is at least visible to the client, where an empty page would not be.
+//!   410 Gone with a Spring error body, as the fake's AR and Persontjenesten feeds do. The real
+//!   behaviour is unknown (docs/upstream-decisions.md, "feed expiry"); the client reads only the
+//!   status, never the text.
 //! - Search (`GET /enheter?organisasjonsnummer=a,b`) returns live units only, in the order
 //!   asked, paged by `page` and `size` like any search (default size 20), with no `_embedded`
 //!   when nothing matched; other search parameters are ignored; without `organisasjonsnummer`
@@ -486,7 +487,7 @@ async fn feed(
     });
     if let Some(floor) = floor.filter(|&f| lower < f) {
         return http::spring_error(
-            StatusCode::BAD_REQUEST,
+            StatusCode::GONE,
             &format!(
                 "Oppdateringshistorikken før oppdateringsid {floor} er ikke lenger tilgjengelig"
             ),

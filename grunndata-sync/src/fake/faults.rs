@@ -18,6 +18,7 @@
 //! | `duplicate_events` | one event of a feed page is repeated right after itself |
 //! | `out_of_order_events` | two adjacent events of a feed page are swapped |
 //! | `short_snapshot` | a snapshot answer (Brreg bulk file, AR export, HPR export) is well-formed but holds only the first `keep_fraction` (default 0.5) of its records; the AR export still announces the full `count` |
+//! | `sequence_gaps` | one event in the middle of a feed page (of three or more) is left out, as an event store that skipped a number |
 //!
 //! `history_expired_below` sets, per feed (`brreg_enheter`, `brreg_underenheter`, `ar`, `preg`),
 //! the oldest sequence number still served; asking for older history is answered as documented in
@@ -106,6 +107,9 @@ pub struct FaultConfig {
     /// Answer a snapshot request with a well-formed but short list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_snapshot: Option<FaultRule>,
+    /// Leave a number out of a feed page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence_gaps: Option<FaultRule>,
     /// Expired feed history.
     #[serde(default)]
     pub history_expired_below: HistoryFloors,
@@ -124,10 +128,11 @@ pub(crate) enum Fault {
     DuplicateEvents,
     OutOfOrderEvents,
     ShortSnapshot,
+    SequenceGaps,
 }
 
 impl Fault {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::Status500,
         Self::Status503,
         Self::RateLimit,
@@ -138,6 +143,7 @@ impl Fault {
         Self::DuplicateEvents,
         Self::OutOfOrderEvents,
         Self::ShortSnapshot,
+        Self::SequenceGaps,
     ];
 
     fn name(self) -> &'static str {
@@ -152,6 +158,7 @@ impl Fault {
             Self::DuplicateEvents => "duplicate_events",
             Self::OutOfOrderEvents => "out_of_order_events",
             Self::ShortSnapshot => "short_snapshot",
+            Self::SequenceGaps => "sequence_gaps",
         }
     }
 }
@@ -205,6 +212,7 @@ impl Faults {
             Fault::DuplicateEvents => self.config.duplicate_events.as_ref(),
             Fault::OutOfOrderEvents => self.config.out_of_order_events.as_ref(),
             Fault::ShortSnapshot => self.config.short_snapshot.as_ref(),
+            Fault::SequenceGaps => self.config.sequence_gaps.as_ref(),
         }
     }
 

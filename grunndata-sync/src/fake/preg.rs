@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use super::faults::Fault;
 use super::http;
 use super::state::{PregEvent, State as AppState};
-use super::token::{TokenServer, require_dpop};
+use super::token::{TokenServer, require_bearer};
 use crate::auth::scopes;
 
 /// Where Persontjenesten is mounted.
@@ -87,7 +87,8 @@ const INFORMATION_PARTS: &[&str] = &[
 ];
 
 /// The Persontjenesten router (paths relative to [`PREFIX`]). With `tokens`, the legal-basis
-/// API demands a HelseID DPoP token with its scope, the no-legal-basis API one with its own.
+/// API demands a HelseID Bearer token with its scope, the no-legal-basis API one with its own
+/// (the v2 contract's `securitySchemes.HelseID` is HTTP bearer).
 pub(crate) fn router(tokens: Option<&TokenServer>) -> Router<Arc<AppState>> {
     let api = || {
         Router::new()
@@ -101,8 +102,8 @@ pub(crate) fn router(tokens: Option<&TokenServer>) -> Router<Arc<AppState>> {
     };
     let (mut legal, mut no_legal) = (api(), api());
     if let Some(tokens) = tokens {
-        legal = require_dpop(legal, tokens, &[scopes::PREG_LEGAL_BASIS]);
-        no_legal = require_dpop(no_legal, tokens, &[scopes::PREG_NO_LEGAL_BASIS]);
+        legal = require_bearer(legal, tokens, &[scopes::PREG_LEGAL_BASIS]);
+        no_legal = require_bearer(no_legal, tokens, &[scopes::PREG_NO_LEGAL_BASIS]);
     }
     Router::new()
         .nest("/api/legal-basis", legal)

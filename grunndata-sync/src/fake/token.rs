@@ -109,6 +109,10 @@ pub struct TokenServerConfig {
     pub token_lifetime: i64,
     /// Whether the HelseID-like endpoint demands a DPoP nonce (as HelseID does).
     pub require_dpop_nonce: bool,
+    /// Fault: DPoP-guarded APIs demand a nonce in the proof, answering a proof without a
+    /// valid one with 401, `WWW-Authenticate: DPoP error="use_dpop_nonce"` and a `DPoP-Nonce`
+    /// header (RFC 9449 §9). Off by default (whether NHN's APIs do this is not documented).
+    pub api_requires_dpop_nonce: bool,
     /// The clock every time check uses.
     pub clock: SharedClock,
 }
@@ -129,6 +133,7 @@ impl TokenServerConfig {
             maskinporten_clients: Vec::new(),
             token_lifetime: Self::DEFAULT_TOKEN_LIFETIME,
             require_dpop_nonce: true,
+            api_requires_dpop_nonce: false,
             clock: SystemClock::shared(),
         }
     }
@@ -212,6 +217,9 @@ struct ServerState {
     clock: SharedClock,
     token_lifetime: i64,
     require_dpop_nonce: bool,
+    api_requires_dpop_nonce: bool,
+    /// API requests refused for a missing DPoP nonce.
+    api_nonce_refusals: AtomicU64,
     helseid_scopes: HashMap<String, Vec<String>>,
     maskinporten_scopes: HashMap<String, Vec<String>>,
     assertions: AssertionVerifier,
@@ -268,6 +276,8 @@ impl TokenServer {
                 clock: config.clock,
                 token_lifetime: config.token_lifetime,
                 require_dpop_nonce: config.require_dpop_nonce,
+                api_requires_dpop_nonce: config.api_requires_dpop_nonce,
+                api_nonce_refusals: AtomicU64::new(0),
                 helseid_scopes,
                 maskinporten_scopes,
                 assertions,
@@ -288,7 +298,12 @@ impl TokenServer {
             .with_state(self.clone())
     }
 
-    /// How many token requests (both endpoints, granted or not) the server has received.
+    /// API requests refused with `use_dpop_nonce` (the resource-server nonce fault).
+    pub fn api_nonce_refusals(&self) -> u64 {
+        self.state.api_nonce_refusals.load(Ordering::Relaxed)
+    }
+
+    /// Token requests answered so far (both endpoints, refusals included).
     pub fn token_requests(&self) -> u64 {
         self.state.token_requests.load(Ordering::Relaxed)
     }
@@ -411,25 +426,16 @@ fn helseid_grant(
     let url = server
         .request_url(headers, path)
         .ok_or_else(|| Refusal::token("invalid_request", "no Host header"))?;
-    let proof = single_dpop_header(headers)
-        .map_err(|reason| Refusal::token("invalid_dpop_proof", reason))?;
-    let verified = server
-        .state
-        .dpop
-        .verify(
-            proof,
-            &DpopExpectation {
-                method: "POST",
-                url: &url,
-                access_token: None,
-                require_nonce: server.state.require_dpop_nonce,
-            },
-            now,
-        )
-        .map_err(|e| match e {
-            VerifyError::UseDpopNonce => Refusal::UseDpopNonce,
-            other => Refusal::token("invalid_dpop_proof", &other.to_string()),
-        })?;
+    // No DPoP header at all: a plain Bearer token, as HelseID issues to clients that do not
+    // use DPoP (Persontjenesten v2 declares HTTP bearer).
+    let bearer = headers.get_all("dpop").iter().next().is_none();
+    let verified = if bearer {
+        None
+    } else {
+        let proof = single_dpop_header(headers)
+            .map_err(|reason| Refusal::token("invalid_dpop_proof", reason))?;
+        Some(verify_token_proof(server, proof, &url, now)?)
+    };
 
     let client_id = server
         .state
@@ -442,10 +448,15 @@ fn helseid_grant(
         .get(&client_id)
         .map_or(&[][..], Vec::as_slice);
     let scopes = granted_scopes(field("scope").unwrap_or(""), allowed, true)?;
-    let token = server.issue(TokenType::Dpop, scopes.clone(), Some(verified.jkt))?;
+    let kind = if bearer {
+        TokenType::Bearer
+    } else {
+        TokenType::Dpop
+    };
+    let token = server.issue(kind, scopes.clone(), verified.map(|v| v.jkt))?;
     Ok(token_response(
         &token,
-        TokenType::Dpop,
+        kind,
         server.state.token_lifetime,
         &scopes,
     ))
@@ -538,6 +549,32 @@ fn token_response(token: &str, kind: TokenType, lifetime: i64, scopes: &[String]
         .into_response()
 }
 
+/// Verifies the DPoP proof of a HelseID token request.
+fn verify_token_proof(
+    server: &TokenServer,
+    proof: &str,
+    url: &str,
+    now: i64,
+) -> Result<crate::auth::verify::VerifiedProof, Refusal> {
+    server
+        .state
+        .dpop
+        .verify(
+            proof,
+            &DpopExpectation {
+                method: "POST",
+                url,
+                access_token: None,
+                require_nonce: server.state.require_dpop_nonce,
+            },
+            now,
+        )
+        .map_err(|e| match e {
+            VerifyError::UseDpopNonce => Refusal::UseDpopNonce,
+            other => Refusal::token("invalid_dpop_proof", &other.to_string()),
+        })
+}
+
 /// The one `DPoP` header of a request.
 fn single_dpop_header(headers: &HeaderMap) -> Result<&str, &'static str> {
     let mut values = headers.get_all("dpop").iter();
@@ -564,6 +601,8 @@ enum Refusal {
         error: Option<&'static str>,
         description: String,
     },
+    /// API: 401 `use_dpop_nonce` with a fresh `DPoP-Nonce` (RFC 9449 §9).
+    ApiUseDpopNonce,
     /// 500: the fake itself failed.
     Server(&'static str),
 }
@@ -646,6 +685,25 @@ impl Refusal {
                     response
                         .headers_mut()
                         .insert(header::WWW_AUTHENTICATE, value);
+                }
+                response
+            }
+            Self::ApiUseDpopNonce => {
+                let mut response = oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "use_dpop_nonce",
+                    "Resource server requires nonce in DPoP proof",
+                );
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        "DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in DPoP proof\"",
+                    ),
+                );
+                if let Ok(nonce) = server.state.dpop.issue_nonce(server.now())
+                    && let Ok(value) = HeaderValue::from_str(&nonce)
+                {
+                    response.headers_mut().insert("dpop-nonce", value);
                 }
                 response
             }
@@ -797,11 +855,20 @@ impl Guard {
                     method: method.as_str(),
                     url: &url,
                     access_token: Some(token),
-                    require_nonce: false,
+                    require_nonce: self.server.state.api_requires_dpop_nonce,
                 },
                 self.server.now(),
             )
-            .map_err(|e| bad_proof(&e.to_string()))?;
+            .map_err(|e| match e {
+                VerifyError::UseDpopNonce => {
+                    self.server
+                        .state
+                        .api_nonce_refusals
+                        .fetch_add(1, Ordering::Relaxed);
+                    Refusal::ApiUseDpopNonce
+                }
+                other => bad_proof(&other.to_string()),
+            })?;
         if issued.jkt.as_deref() != Some(verified.jkt.as_str()) {
             return Err(Refusal::api(
                 StatusCode::UNAUTHORIZED,

@@ -33,9 +33,7 @@ pub enum RegistryError {
     },
 
     /// Appending to the audit log failed; the answer was not returned.
-    #[error(
-        "recording the lookup of {what} in the audit log failed, so its answer is withheld: {source}"
-    )]
+    #[error("recording the lookup of {what} in the audit log failed, so its answer is withheld")]
     Audit {
         /// What was being looked up (NINs masked).
         what: String,

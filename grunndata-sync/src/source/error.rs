@@ -117,21 +117,6 @@ pub enum SourceError {
         /// What was wrong.
         message: String,
     },
-    /// A response body larger than the client reads whole ([`HttpConfig::max_body_bytes`],
-    /// `[sync] max_response_mib`).
-    ///
-    /// [`HttpConfig::max_body_bytes`]: crate::source::http::HttpConfig::max_body_bytes
-    #[error("{register}: {method} {path}: response body larger than {limit} bytes; not read")]
-    BodyTooLarge {
-        /// Which upstream.
-        register: Register,
-        /// HTTP method.
-        method: String,
-        /// Path without the query string.
-        path: String,
-        /// The limit it exceeded.
-        limit: u64,
-    },
     /// A page's envelope (not a single record) did not have the documented shape.
     #[error("{register}: {method} {path}: unexpected response shape at {field}: {message}")]
     Envelope {
@@ -195,7 +180,6 @@ impl SourceError {
             | Self::Auth { register, .. }
             | Self::RateLimited { register, .. }
             | Self::Body { register, .. }
-            | Self::BodyTooLarge { register, .. }
             | Self::Envelope { register, .. }
             | Self::CursorExpired { register, .. }
             | Self::InvalidCursor { register, .. }

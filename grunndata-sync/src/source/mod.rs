@@ -179,30 +179,41 @@ impl Cursor {
     }
 }
 
-/// A sequence feed (AR, Persontjenesten) that no longer starts where the cursor points: the
-/// first event served is later than the next one asked for, so the events between were
-/// dropped from upstream's history without a "gone" answer. Treated as an expired cursor
-/// (re-snapshot), since following on would silently lose those changes.
+/// Sequence numbers missing from a page of a sequence feed (AR, Persontjenesten): how many
+/// numbers in `from ..= max seen` no event carries.
 ///
-/// `items` are the page's raw events; a cursor of 1 (the feed's very beginning, as a bootstrap
-/// of an empty feed leaves it) is not checked, since a feed need not number from 1.
-pub(crate) fn sequence_gap(
-    register: Register,
-    cursor: &Cursor,
-    from: i64,
-    items: &[serde_json::Value],
-) -> Result<(), SourceError> {
-    let first = items
+/// Decision (docs/upstream-decisions.md, "feed gaps and expiry"): neither contract promises
+/// dense numbering (event stores skip numbers on rolled-back transactions), so a gap is not by
+/// itself an expired cursor. The page is applied and the gap counted and logged; only an
+/// explicit answer (410) re-snapshots. The number is read from a JSON number or, as
+/// Persontjenesten's contract declares it (`EventDocument.sequenceNumber`, a string), from a
+/// decimal string. A cursor of 1 (a feed need not number from 1) counts from the first event.
+pub(crate) fn sequence_gaps(register: Register, from: i64, items: &[serde_json::Value]) -> u64 {
+    let mut seen: Vec<i64> = items
         .iter()
-        .filter_map(|item| item.get("sequenceNumber")?.as_i64())
-        .min();
-    match first {
-        Some(first) if from > 1 && first > from => Err(SourceError::CursorExpired {
-            register,
-            cursor: cursor.as_str().to_owned(),
-            reason: format!("gap in the feed: asked from sequence {from}, it starts at {first}"),
-        }),
-        _ => Ok(()),
+        .filter_map(|item| sequence_of(item.get("sequenceNumber")?))
+        .filter(|&sequence| sequence >= from)
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let (Some(&first), Some(&last)) = (seen.first(), seen.last()) else {
+        return 0;
+    };
+    let start = if from > 1 { from } else { first };
+    let span = u64::try_from(last - start + 1).unwrap_or(0);
+    let gaps = span.saturating_sub(seen.len() as u64);
+    if gaps > 0 {
+        tracing::warn!(%register, from, first, last, gaps, "sequence numbers missing from the feed; applied the page");
+    }
+    gaps
+}
+
+/// A sequence number sent as a JSON number or a decimal string.
+pub(crate) fn sequence_of(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::Number(number) => number.as_i64(),
+        serde_json::Value::String(text) => text.trim().parse().ok(),
+        _ => None,
     }
 }
 
@@ -245,4 +256,38 @@ pub trait Source: Send + Sync {
         &self,
         keys: &[<Self::Record as UpstreamRecord>::Key],
     ) -> impl Future<Output = Result<Vec<Parsed<Self::Record>>, SourceError>> + Send;
+}
+
+#[cfg(test)]
+mod gap_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn gaps_are_counted_for_numbers_and_strings() {
+        let cases = [
+            (json!([{"sequenceNumber": 5}, {"sequenceNumber": 6}]), 5, 0),
+            (json!([{"sequenceNumber": 7}, {"sequenceNumber": 9}]), 5, 3),
+            (
+                json!([{"sequenceNumber": "7"}, {"sequenceNumber": "9"}]),
+                5,
+                3,
+            ),
+            (
+                json!([{"sequenceNumber": "3"}, {"sequenceNumber": "4"}]),
+                1,
+                0,
+            ),
+            (json!([{"sequenceNumber": "x"}]), 5, 0),
+            (json!([]), 5, 0),
+        ];
+        for (items, from, gaps) in cases {
+            let items = items.as_array().cloned().unwrap_or_default();
+            assert_eq!(
+                sequence_gaps(Register::Preg, from, &items),
+                gaps,
+                "{items:?}"
+            );
+        }
+    }
 }

@@ -266,3 +266,35 @@ async fn anonymous_adds_nothing() {
         .expect("unchanged");
     assert!(request.headers().get("authorization").is_none());
 }
+
+/// Regression (#13, RFC 9449 §9): a resource server that answers 401 with
+/// `WWW-Authenticate: DPoP error="use_dpop_nonce"` and a `DPoP-Nonce` gets the request again
+/// once, with the nonce in the proof; the nonce is remembered for that origin, so the next
+/// request carries it from the start.
+#[tokio::test]
+async fn a_resource_server_nonce_is_retried_once_and_remembered_per_origin() {
+    use grunndata_sync::source::http::{HttpClient, RequestSpec, TokenAuth};
+    use grunndata_sync::store::Register;
+    let fake = crate::support::start_with(|config| config.api_requires_dpop_nonce = true).await;
+    let hook = TokenAuth::new(TokenProvider::HelseId(
+        fake.helseid(helseid_key(), scopes::AR),
+    ));
+    let http = HttpClient::builder(Register::Ar, format!("{}/ar", fake.base))
+        .auth(Some(std::sync::Arc::new(hook)))
+        .build()
+        .expect("client");
+    for id in ["1", "2"] {
+        let fetched = http
+            .fetch(&RequestSpec::get(format!(
+                "/api/v1/communicationparty/{id}"
+            )))
+            .await
+            .expect("answered after the nonce retry");
+        assert_eq!(fetched.status, 200);
+    }
+    assert_eq!(
+        fake.server.api_nonce_refusals(),
+        1,
+        "the nonce is remembered"
+    );
+}

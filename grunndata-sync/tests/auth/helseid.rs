@@ -237,8 +237,10 @@ async fn the_token_endpoint_accepts_the_token_endpoint_url_as_audience() {
     assert_eq!(status, 200, "{body}");
 }
 
+/// A token request without a DPoP proof gets a plain Bearer token (what Persontjenesten v2
+/// declares), and a DPoP API refuses that token with 401.
 #[tokio::test]
-async fn a_token_request_without_dpop_is_refused() {
+async fn a_token_request_without_dpop_gets_a_bearer_token_that_dpop_apis_refuse() {
     let fake = start().await;
     let jwt = assertion(
         &helseid_key(),
@@ -259,8 +261,88 @@ async fn a_token_request_without_dpop_is_refused() {
         .expect("response");
     let (status, body) = status_json(response).await;
     assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_dpop_proof")),
+        (status, body["token_type"].as_str()),
+        (200, Some("Bearer")),
         "{body}"
     );
+    let token = body["access_token"].as_str().expect("access_token");
+    let refused = reqwest::Client::new()
+        .get(fake.url("/ar/api/v1/communicationparty/1"))
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(refused.status(), 401);
+}
+
+/// Regression (#13): the client assertion's header and claims are HelseID's documented ones:
+/// `typ` `JWT` (not the draft's `client-authentication+jwt`), `alg` and `kid` from the key;
+/// `iss` = `sub` = client id, `aud` the issuer, `iat` = `nbf`, `exp` ≤ 60 s ahead, a `jti`.
+#[test]
+fn the_client_assertion_is_shaped_as_helseid_documents() {
+    use base64::Engine as _;
+    let jwt = assertion(
+        &helseid_key(),
+        HELSEID_CLIENT,
+        "https://helseid-sts.test.nhn.no/",
+        1_700_000_000,
+    );
+    let part = |index: usize| -> serde_json::Value {
+        let text = jwt.split('.').nth(index).expect("JWT part");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .expect("base64url");
+        serde_json::from_slice(&bytes).expect("JSON")
+    };
+    let (header, claims) = (part(0), part(1));
+    assert_eq!(header["typ"], "JWT");
+    assert!(
+        header["alg"].is_string() && header["kid"].is_string(),
+        "{header}"
+    );
+    assert_eq!(claims["iss"], HELSEID_CLIENT);
+    assert_eq!(claims["sub"], HELSEID_CLIENT);
+    assert_eq!(claims["aud"], "https://helseid-sts.test.nhn.no/");
+    assert_eq!(claims["iat"], 1_700_000_000);
+    assert_eq!(claims["nbf"], 1_700_000_000);
+    assert!(
+        claims["exp"]
+            .as_i64()
+            .is_some_and(|exp| exp - 1_700_000_000 <= 60)
+    );
+    assert!(claims["jti"].as_str().is_some_and(|jti| !jti.is_empty()));
+}
+
+/// Regression (#14): a token endpoint's answer is read with a cap
+/// (`MAX_TOKEN_RESPONSE_BYTES`); a larger one is a typed `BadResponse`, not unbounded memory.
+#[tokio::test]
+async fn an_oversized_token_answer_is_refused() {
+    let app = axum::Router::new().route(
+        "/connect/token",
+        axum::routing::post(|| async {
+            vec![b' '; grunndata_sync::auth::MAX_TOKEN_RESPONSE_BYTES + 1]
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = grunndata_sync::auth::HelseIdClient::builder(
+        format!("{base}/connect/token"),
+        format!("{base}/"),
+        HELSEID_CLIENT,
+        helseid_key(),
+    )
+    .scopes([scopes::AR])
+    .build()
+    .expect("client");
+    match client.token().await {
+        Err(AuthError::BadResponse { reason, .. }) => {
+            assert!(reason.contains("larger"), "{reason}");
+        }
+        other => panic!("expected BadResponse, got {other:?}"),
+    }
 }

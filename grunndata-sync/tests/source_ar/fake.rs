@@ -288,6 +288,32 @@ async fn faults_on_the_feed_and_the_bulk_fetch() {
     fake.shutdown().await;
 }
 
+/// Regression (#13): a gap in the sequence numbers is not an expired cursor: the page is
+/// applied and the cursor moves past it.
+#[tokio::test]
+async fn a_sequence_gap_is_applied_not_expiry() {
+    let fake = start().await;
+    let admin = Admin::new(fake.base_url());
+    let client = client(&fake, 1000);
+    let cursor = at_head(&admin).await;
+    for index in 0..5 {
+        admin.upsert("ar", json!([renamed(index, "Gap")])).await;
+    }
+    admin
+        .faults(json!({ "sequence_gaps": next(1, "/ar/api/v1/event") }))
+        .await;
+    let page = client
+        .changes(&cursor)
+        .await
+        .unwrap_or_else(|e| panic!("a gap is not expiry: {e}"));
+    assert_eq!(page.events_seen, 4, "one number left out");
+    assert_eq!(page.changes.len(), 4);
+    let head = admin.status().await["heads"]["ar"].as_i64().unwrap_or(0);
+    assert_eq!(page.next_cursor, ArCursor(head + 1).to_cursor());
+    assert_eq!(admin.fired().await["sequence_gaps"], 1);
+    fake.shutdown().await;
+}
+
 #[tokio::test]
 async fn expired_history_and_bad_cursors() {
     let fake = start().await;

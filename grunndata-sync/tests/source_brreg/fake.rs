@@ -739,3 +739,46 @@ async fn units_search_leaves_out_are_looked_up_singly() {
     assert_eq!(cost(&before, &after, UNDERENHET_SINGLE), 1);
     fake.shutdown().await;
 }
+
+/// Regression (#13): expiry is not detected by matching error text only our fake writes. A
+/// 400 from the feed is a status error naming the path, even when its text reads like the
+/// fake's old "history expired" message; only 410 means the cursor is gone.
+#[tokio::test]
+async fn a_feed_400_is_not_read_as_expiry_from_its_text() {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/oppdateringer/enheter",
+        get(|| async {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                axum::Json(json!({
+                    "status": 400,
+                    "error": "Bad Request",
+                    "message": "Oppdateringshistorikken er ikke lenger tilgjengelig (expired)",
+                })),
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|error| panic!("bind: {error}"));
+    let base = format!(
+        "http://{}",
+        listener
+            .local_addr()
+            .unwrap_or_else(|error| panic!("address: {error}"))
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut config = BrregConfig::new(base);
+    config.http = fast_http();
+    let client = BrregClient::new(config).unwrap_or_else(|error| panic!("client: {error}"));
+    match client.changes(&BrregCursor::START.to_cursor()).await.err() {
+        Some(SourceError::Status { status, path, .. }) => {
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_eq!(path, "/oppdateringer/enheter");
+        }
+        other => panic!("expected a status error, got {other:?}"),
+    }
+}

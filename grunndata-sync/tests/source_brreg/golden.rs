@@ -210,3 +210,106 @@ fn bad_values_name_their_field() {
         Parsed::Record(_)
     ));
 }
+
+/// Regression (#13): compulsory dissolution is dated by the API's real reason-specific fields
+/// (the earliest present), not by the invented `underTvangsavviklingEllerTvangsopplosningDato`.
+#[test]
+fn compulsory_dissolution_reads_the_real_fields() {
+    let fields = [
+        "tvangsopplostPgaManglendeDagligLederDato",
+        "tvangsopplostPgaManglendeRevisorDato",
+        "tvangsopplostPgaManglendeRegnskapDato",
+        "tvangsopplostPgaMangelfulltStyreDato",
+        "tvangsavvikletPgaManglendeSlettingDato",
+    ];
+    for field in fields {
+        let json = format!(
+            r#"{{"organisasjonsnummer":"{VALID}","underTvangsavviklingEllerTvangsopplosning":true,"{field}":"2024-03-01"}}"#
+        );
+        let unit = record(&json, UnitKind::MainUnit);
+        assert!(unit.under_compulsory_liquidation, "{field}");
+        assert_eq!(
+            unit.compulsory_liquidation_date,
+            day("2024-03-01"),
+            "{field}"
+        );
+    }
+    let both = format!(
+        r#"{{"organisasjonsnummer":"{VALID}","tvangsopplostPgaManglendeRevisorDato":"2024-05-01","tvangsavvikletPgaManglendeSlettingDato":"2023-01-02"}}"#
+    );
+    assert_eq!(
+        record(&both, UnitKind::MainUnit).compulsory_liquidation_date,
+        day("2023-01-02")
+    );
+    let invented = format!(
+        r#"{{"organisasjonsnummer":"{VALID}","underTvangsavviklingEllerTvangsopplosningDato":"2024-03-01"}}"#
+    );
+    assert_eq!(
+        record(&invented, UnitKind::MainUnit).compulsory_liquidation_date,
+        None
+    );
+}
+
+/// Regression (#13): an explicit `null` in any optional field never fails a record.
+#[test]
+fn explicit_nulls_in_optional_fields_are_absent() {
+    let optional = [
+        "navn",
+        "organisasjonsform",
+        "hjemmeside",
+        "postadresse",
+        "forretningsadresse",
+        "beliggenhetsadresse",
+        "registreringsdatoEnhetsregisteret",
+        "registrertIMvaregisteret",
+        "naeringskode1",
+        "naeringskode2",
+        "naeringskode3",
+        "antallAnsatte",
+        "harRegistrertAntallAnsatte",
+        "overordnetEnhet",
+        "stiftelsesdato",
+        "oppstartsdato",
+        "datoEierskifte",
+        "nedleggelsesdato",
+        "slettedato",
+        "institusjonellSektorkode",
+        "registrertIForetaksregisteret",
+        "konkurs",
+        "konkursdato",
+        "underAvvikling",
+        "underAvviklingDato",
+        "underTvangsavviklingEllerTvangsopplosning",
+        "tvangsopplostPgaManglendeDagligLederDato",
+        "tvangsopplostPgaManglendeRevisorDato",
+        "tvangsopplostPgaManglendeRegnskapDato",
+        "tvangsopplostPgaMangelfulltStyreDato",
+        "tvangsavvikletPgaManglendeSlettingDato",
+    ];
+    for field in optional {
+        let json = format!(r#"{{"organisasjonsnummer":"{VALID}","{field}":null}}"#);
+        let _ = record(&json, UnitKind::MainUnit);
+    }
+    let address_fields = [
+        "adresse",
+        "postnummer",
+        "poststed",
+        "kommune",
+        "kommunenummer",
+        "land",
+        "landkode",
+    ];
+    for field in address_fields {
+        let json = format!(
+            r#"{{"organisasjonsnummer":"{VALID}","forretningsadresse":{{"{field}":null}}}}"#
+        );
+        let unit = record(&json, UnitKind::MainUnit);
+        assert!(unit.business_address.is_some(), "{field}");
+    }
+    for field in ["beskrivelse", "utgaatt"] {
+        let json = format!(
+            r#"{{"organisasjonsnummer":"{VALID}","organisasjonsform":{{"kode":"AS","{field}":null}}}}"#
+        );
+        let _ = record(&json, UnitKind::MainUnit);
+    }
+}

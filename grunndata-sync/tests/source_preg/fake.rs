@@ -297,12 +297,53 @@ async fn the_api_version_header_is_sent_and_errors_carry_no_body() {
     fake.shutdown().await;
 }
 
+/// Regression (#13): Persontjenesten v2 declares HTTP bearer (`securitySchemes.HelseID`); a
+/// client presenting its token as DPoP is refused with 401, as the contract's server would.
+#[tokio::test]
+async fn persontjenesten_takes_bearer_not_dpop() {
+    let fake = SecuredFake::start(&[scopes::PREG_LEGAL_BASIS]).await;
+    let dpop = client_at(
+        fake.preg_url(),
+        Some(fake.hook(client_key(), scopes::PREG_LEGAL_BASIS)),
+        tracking([0]),
+        |_| {},
+    );
+    match dpop.get_by_nin(&nin(0)).await.err() {
+        Some(SourceError::Unauthorised {
+            status, challenge, ..
+        }) => {
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            assert!(challenge.is_some_and(|c| c.starts_with("Bearer")));
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+    let bearer = client_at(
+        fake.preg_url(),
+        Some(fake.bearer_hook(client_key(), scopes::PREG_LEGAL_BASIS)),
+        tracking([0]),
+        |_| {},
+    );
+    assert!(matches!(
+        bearer.get_by_nin(&nin(0)).await,
+        Ok(Some(Parsed::Record(_)))
+    ));
+    assert_eq!(
+        grunndata_sync::config::PregConfig::default().auth_scheme,
+        grunndata_sync::config::AuthScheme::Bearer
+    );
+    assert_eq!(
+        grunndata_sync::config::ArConfig::default().auth_scheme,
+        grunndata_sync::config::AuthScheme::Dpop
+    );
+    fake.stop();
+}
+
 #[tokio::test]
 async fn helseid_refusals() {
     let fake = SecuredFake::start(&[scopes::AR, scopes::PREG_LEGAL_BASIS]).await;
     let good = client_at(
         fake.preg_url(),
-        Some(fake.hook(client_key(), scopes::PREG_LEGAL_BASIS)),
+        Some(fake.bearer_hook(client_key(), scopes::PREG_LEGAL_BASIS)),
         tracking([0]),
         |_| {},
     );
@@ -326,7 +367,7 @@ async fn helseid_refusals() {
     );
     let wrong_scope = client_at(
         fake.preg_url(),
-        Some(fake.hook(client_key(), scopes::AR)),
+        Some(fake.bearer_hook(client_key(), scopes::AR)),
         tracking([0]),
         |_| {},
     );

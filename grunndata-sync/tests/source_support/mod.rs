@@ -7,8 +7,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use grunndata_sync::auth::testkeys::GeneratedKey;
-use grunndata_sync::auth::{HelseIdClient, SigningKey, TokenProvider, scopes};
-use grunndata_sync::fake::token::{RegisteredClient, TokenServer, TokenServerConfig, require_dpop};
+use grunndata_sync::auth::{HelseIdClient, SigningKey, TokenProvider, TokenType, scopes};
+use grunndata_sync::fake::token::{
+    RegisteredClient, TokenServer, TokenServerConfig, require_bearer, require_dpop,
+};
 use grunndata_sync::fake::{DataSource, FakeConfig, FakeHandle, FakeUpstream};
 use grunndata_sync::source::http::TokenAuth;
 use grunndata_sync::source::{Authorise, HttpConfig};
@@ -159,8 +161,8 @@ pub fn stranger_key() -> SigningKey {
         .unwrap_or_else(|error| panic!("key: {error}"))
 }
 
-/// A fake whose AR and Persontjenesten APIs demand HelseID DPoP tokens (AR scope; PREG
-/// legal-basis scope), with a token server that knows one client allowed `granted` scopes.
+/// A fake whose AR API demands HelseID DPoP tokens (AR scope) and whose Persontjenesten API
+/// demands HelseID Bearer tokens (legal-basis scope), as their contracts declare, with a token server that knows one client allowed `granted` scopes.
 pub struct SecuredFake {
     pub base: String,
     pub tokens: TokenServerConfig,
@@ -194,7 +196,7 @@ impl SecuredFake {
         let mut routers =
             FakeUpstream::routers(&config).unwrap_or_else(|error| panic!("routers: {error}"));
         routers.ar = require_dpop(routers.ar, &server, &[scopes::AR]);
-        routers.preg = require_dpop(routers.preg, &server, &[scopes::PREG_LEGAL_BASIS]);
+        routers.preg = require_bearer(routers.preg, &server, &[scopes::PREG_LEGAL_BASIS]);
         let app = routers.into_app().merge(server.router());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -207,8 +209,13 @@ impl SecuredFake {
         Self { base, tokens, stop }
     }
 
-    /// A HelseID client asking for `scope` with `key`.
+    /// A HelseID DPoP client asking for `scope` with `key`.
     pub fn helseid(&self, key: SigningKey, scope: &str) -> HelseIdClient {
+        self.helseid_with(key, scope, TokenType::Dpop)
+    }
+
+    /// A HelseID client asking for `scope` with `key`, presenting tokens with `scheme`.
+    pub fn helseid_with(&self, key: SigningKey, scope: &str, scheme: TokenType) -> HelseIdClient {
         HelseIdClient::builder(
             self.tokens.helseid_token_endpoint(),
             self.tokens.helseid_issuer(),
@@ -216,11 +223,21 @@ impl SecuredFake {
             key,
         )
         .scopes([scope])
+        .scheme(scheme)
         .build()
         .unwrap_or_else(|error| panic!("HelseID client: {error}"))
     }
 
-    /// The auth hook for a HelseID client.
+    /// The auth hook for a HelseID Bearer client (Persontjenesten's scheme).
+    pub fn bearer_hook(&self, key: SigningKey, scope: &str) -> Arc<dyn Authorise> {
+        Arc::new(TokenAuth::new(TokenProvider::HelseId(self.helseid_with(
+            key,
+            scope,
+            TokenType::Bearer,
+        ))))
+    }
+
+    /// The auth hook for a HelseID DPoP client.
     pub fn hook(&self, key: SigningKey, scope: &str) -> Arc<dyn Authorise> {
         Arc::new(TokenAuth::new(TokenProvider::HelseId(
             self.helseid(key, scope),

@@ -9,7 +9,7 @@ use super::{
     header, required, unverified_claim,
 };
 use crate::auth::keyformat::{EC_ALGORITHMS, RSA_ALGORITHMS};
-use crate::auth::{CLIENT_ASSERTION_JWT_TYPE, VerifyingKey};
+use crate::auth::{CLIENT_ASSERTION_JWT_TYPE, CLIENT_ASSERTION_JWT_TYPE_RFC7523BIS, VerifyingKey};
 
 /// Checks client assertions against registered clients' public keys.
 ///
@@ -76,7 +76,7 @@ impl AssertionVerifier {
     ) -> Result<String, VerifyError> {
         let header = header(assertion)?;
         match header.typ.as_deref() {
-            None | Some("JWT" | CLIENT_ASSERTION_JWT_TYPE) => {}
+            None | Some(CLIENT_ASSERTION_JWT_TYPE | CLIENT_ASSERTION_JWT_TYPE_RFC7523BIS) => {}
             Some(other) => {
                 return Err(VerifyError::Type {
                     found: Some(other.to_owned()),

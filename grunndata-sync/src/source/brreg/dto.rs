@@ -13,6 +13,12 @@
 //! - `antallAnsatte` is kept only when `harRegistrertAntallAnsatte` is not `false`.
 //! - An invalid `organisasjonsnummer` makes the record malformed (it is the key); an invalid
 //!   `overordnetEnhet` is kept as received (`MaybeValid`).
+//! - An explicit `null` in any optional field reads as absent (a `null` list as empty).
+//! - Compulsory dissolution is dated by the API's five reason-specific fields
+//!   (`tvangsopplostPgaManglendeDagligLederDato`, `…ManglendeRevisorDato`,
+//!   `…ManglendeRegnskapDato`, `…MangelfulltStyreDato`,
+//!   `tvangsavvikletPgaManglendeSlettingDato`); `compulsory_liquidation_date` is the earliest
+//!   of those present (docs/upstream-decisions.md, "Brreg compulsory dissolution").
 
 use chrono::NaiveDate;
 use std::fmt;
@@ -95,11 +101,35 @@ pub(crate) struct UnitDto {
     #[serde(rename = "underTvangsavviklingEllerTvangsopplosning", default)]
     under_compulsory_liquidation: Option<bool>,
     #[serde(
-        rename = "underTvangsavviklingEllerTvangsopplosningDato",
+        rename = "tvangsopplostPgaManglendeDagligLederDato",
         default,
         deserialize_with = "date"
     )]
-    compulsory_liquidation_date: Option<NaiveDate>,
+    dissolved_no_manager_date: Option<NaiveDate>,
+    #[serde(
+        rename = "tvangsopplostPgaManglendeRevisorDato",
+        default,
+        deserialize_with = "date"
+    )]
+    dissolved_no_auditor_date: Option<NaiveDate>,
+    #[serde(
+        rename = "tvangsopplostPgaManglendeRegnskapDato",
+        default,
+        deserialize_with = "date"
+    )]
+    dissolved_no_accounts_date: Option<NaiveDate>,
+    #[serde(
+        rename = "tvangsopplostPgaMangelfulltStyreDato",
+        default,
+        deserialize_with = "date"
+    )]
+    dissolved_deficient_board_date: Option<NaiveDate>,
+    #[serde(
+        rename = "tvangsavvikletPgaManglendeSlettingDato",
+        default,
+        deserialize_with = "date"
+    )]
+    wound_up_not_deleted_date: Option<NaiveDate>,
 }
 
 /// `organisasjonsform{kode, beskrivelse, utgaatt}`.
@@ -125,7 +155,7 @@ pub(crate) struct CodeDto {
 /// `Adresse{land, landkode, postnummer, poststed, adresse[], kommune, kommunenummer}`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct AddressDto {
-    #[serde(rename = "adresse", default)]
+    #[serde(rename = "adresse", default, deserialize_with = "null_as_empty")]
     lines: Vec<Option<String>>,
     #[serde(rename = "postnummer", default)]
     postal_code: Option<String>,
@@ -252,7 +282,16 @@ impl UnitDto {
             under_liquidation: self.under_liquidation.unwrap_or(false),
             liquidation_date: self.liquidation_date,
             under_compulsory_liquidation: self.under_compulsory_liquidation.unwrap_or(false),
-            compulsory_liquidation_date: self.compulsory_liquidation_date,
+            compulsory_liquidation_date: [
+                self.dissolved_no_manager_date,
+                self.dissolved_no_auditor_date,
+                self.dissolved_no_accounts_date,
+                self.dissolved_deficient_board_date,
+                self.wound_up_not_deleted_date,
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
         })
     }
 }
@@ -274,6 +313,13 @@ impl AddressDto {
             country_code: self.country_code,
         }
     }
+}
+
+/// A list that may be sent as `null` (read as empty).
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// A Brreg date: `YYYY-MM-DD`, with `null` and `""` read as absent. Reads from the borrowed

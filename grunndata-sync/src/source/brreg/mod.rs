@@ -22,9 +22,10 @@
 //!   events are idempotent refetches.
 //! - Both files are assumed to come from the same nightly run; the `enheter` file's time is
 //!   used for both feeds (the `underenheter` request starts only after `enheter` is consumed).
-//! - Brreg documents no "cursor too old". A 410 from a feed endpoint, or a 400 whose body says
-//!   the history is no longer available, is read as such ([`SourceError::CursorExpired`]);
-//!   any other 400 is a [`SourceError::Status`].
+//! - Brreg documents no "cursor too old". Only a 410 from a feed endpoint is read as such
+//!   ([`SourceError::CursorExpired`]); a 400 is a [`SourceError::Status`] whatever its text
+//!   says (no error text is matched: the only one we know is our fake's). A gap in
+//!   `oppdateringsid` is normal and never expiry (docs/upstream-decisions.md, "feed expiry").
 
 mod bulk;
 mod cursor;
@@ -202,9 +203,7 @@ impl BrregClient {
             .query("size", self.config.page_size)
             .query("sort", "id,ASC");
         let fetched = self.http.fetch(&spec).await?;
-        if fetched.status == StatusCode::GONE
-            || (fetched.status == StatusCode::BAD_REQUEST && history_expired(&fetched.body))
-        {
+        if fetched.status == StatusCode::GONE {
             return Err(SourceError::CursorExpired {
                 register: Register::Brreg,
                 cursor: format!("{unit:?}@{position:?}"),
@@ -419,16 +418,6 @@ fn resolved(
         }),
         Parsed::Malformed(record) => Resolved::Malformed(record),
     }
-}
-
-/// Whether a 400 from a feed says its history is no longer available. Brreg documents no such
-/// answer; this matches the Spring error texts "…ikke lenger tilgjengelig" (as the fake sends)
-/// and English "no longer available"/"expired".
-fn history_expired(body: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(body).to_lowercase();
-    ["ikke lenger tilgjengelig", "no longer available", "expired"]
-        .iter()
-        .any(|needle| text.contains(needle))
 }
 
 /// The start of a response body for an error message.

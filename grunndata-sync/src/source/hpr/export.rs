@@ -6,11 +6,15 @@
 //! it needs seeking), then read on a blocking thread that forwards records through a bounded
 //! channel: memory holds one entry buffer and one record at a time, never the register.
 //!
-//! Entry format (decision; the sources only say "JSON streams"): each file entry is either one
-//! JSON array of records or NDJSON (one record per line, blank lines ignored), told apart by its
-//! first non-blank byte (`[` or `{`, after an optional UTF-8 byte-order mark). Directory
-//! entries and empty files are skipped; an entry that is neither is an error, as is an array
-//! that breaks off. A record that does not parse is a malformed record and the stream goes on.
+//! Entry format (decision, docs/upstream-decisions.md "HPR export"; the sources only say "JSON
+//! streams"): each file entry is either one JSON array of records or a JSON stream of
+//! concatenated objects (one per line as NDJSON, or pretty-printed over many lines, with any
+//! white space between), told apart by its first non-blank byte (`[` or `{`, after an optional
+//! UTF-8 byte-order mark). Directory entries and empty files are skipped; an entry that is
+//! neither is an error, as is an array or object that breaks off or a record over
+//! [`MAX_RECORD_BYTES`]. Text between objects that is not an object runs to the end of its line
+//! and becomes a malformed record; a record that does not parse is a malformed record, and the
+//! stream goes on.
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -29,6 +33,9 @@ use crate::store::Register;
 
 /// Buffer of the reader over one ZIP entry.
 const ENTRY_BUFFER: usize = 64 * 1024;
+
+/// Largest single record in a JSON stream entry (bounded memory on a broken stream).
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
 /// What reading an export came to.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -123,23 +130,109 @@ fn read_entry<R: BufRead>(
             }
             Ok(true)
         }
-        Some(b'{') => {
-            let mut line = Vec::with_capacity(4096);
-            loop {
-                line.clear();
-                if reader.read_until(b'\n', &mut line)? == 0 {
-                    return Ok(true);
-                }
-                let record = line.trim_ascii();
-                if !record.is_empty() && !emit(parse_helseperson(record)) {
-                    return Ok(false);
-                }
-            }
-        }
+        Some(b'{') => read_stream(reader, emit),
         Some(other) => Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!("neither a JSON array nor NDJSON (starts with byte 0x{other:02x})"),
         )),
+    }
+}
+
+/// Splits a stream of concatenated JSON objects (NDJSON or multi-line) and emits each.
+fn read_stream<R: BufRead>(
+    mut reader: R,
+    emit: &mut impl FnMut(Parsed<HealthPersonnel>) -> bool,
+) -> io::Result<bool> {
+    let mut splitter = ValueSplitter::default();
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return match splitter.finish()? {
+                Some(junk) => Ok(emit(parse_helseperson(&junk))),
+                None => Ok(true),
+            };
+        }
+        let len = buf.len();
+        for &byte in buf {
+            if let Some(value) = splitter.push(byte)?
+                && !emit(parse_helseperson(&value))
+            {
+                return Ok(false);
+            }
+        }
+        reader.consume(len);
+    }
+}
+
+/// Byte-wise splitter of concatenated JSON objects: tracks nesting outside strings.
+#[derive(Default)]
+struct ValueSplitter {
+    buf: Vec<u8>,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl ValueSplitter {
+    /// Takes one byte; a complete object (or a line of junk between objects) when one ends.
+    fn push(&mut self, byte: u8) -> io::Result<Option<Vec<u8>>> {
+        if self.depth == 0 {
+            if byte.is_ascii_whitespace() {
+                if byte == b'\n' && !self.buf.is_empty() {
+                    return Ok(Some(std::mem::take(&mut self.buf)));
+                }
+                return Ok(None);
+            }
+            if byte == b'{' && self.buf.is_empty() {
+                self.depth = 1;
+            }
+            self.buf.push(byte);
+            return self.checked(None);
+        }
+        self.buf.push(byte);
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.in_string = false;
+            }
+            return self.checked(None);
+        }
+        match byte {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth -= 1;
+                if self.depth == 0 {
+                    return Ok(Some(std::mem::take(&mut self.buf)));
+                }
+            }
+            _ => {}
+        }
+        self.checked(None)
+    }
+
+    fn checked(&self, value: Option<Vec<u8>>) -> io::Result<Option<Vec<u8>>> {
+        if self.buf.len() > MAX_RECORD_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a record longer than {MAX_RECORD_BYTES} bytes"),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// At the end: trailing junk to emit, or an error for an object that breaks off.
+    fn finish(self) -> io::Result<Option<Vec<u8>>> {
+        if self.depth > 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "a JSON object breaks off",
+            ));
+        }
+        Ok((!self.buf.is_empty()).then_some(self.buf))
     }
 }
 

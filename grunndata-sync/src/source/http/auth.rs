@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::future::BoxFuture;
-use reqwest::header::HeaderMap;
-use reqwest::{Method, StatusCode};
+use reqwest::header::{HeaderMap, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode, Url};
 
 use crate::auth::TokenProvider;
 
@@ -24,10 +24,11 @@ pub trait Authorise: Send + Sync + fmt::Debug {
         request: &'a mut reqwest::Request,
     ) -> BoxFuture<'a, Result<(), AuthFailure>>;
 
-    /// Upstream answered 401 or 403. Return `true` to have the request retried once with fresh
-    /// credentials (after, say, storing a `DPoP-Nonce` or dropping a cached token).
-    fn refused(&self, status: StatusCode, headers: &HeaderMap) -> bool {
-        let _ = (status, headers);
+    /// Upstream answered 401 or 403 to a request for `url`. Return `true` to have the request
+    /// retried once with fresh credentials (after, say, storing a `DPoP-Nonce` or dropping a
+    /// cached token).
+    fn refused(&self, url: &Url, status: StatusCode, headers: &HeaderMap) -> bool {
+        let _ = (url, status, headers);
         false
     }
 }
@@ -71,13 +72,42 @@ impl Authorise for TokenAuth {
         })
     }
 
-    fn refused(&self, status: StatusCode, _headers: &HeaderMap) -> bool {
+    fn refused(&self, url: &Url, status: StatusCode, headers: &HeaderMap) -> bool {
+        if status == StatusCode::UNAUTHORIZED
+            && let TokenProvider::HelseId(client) = &self.provider
+            && let Some(nonce) = demanded_nonce(headers)
+        {
+            // RFC 9449 §9: the resource server wants a nonce in the proof; the token is fine.
+            tracing::debug!(origin = %url.origin().ascii_serialization(), "resource server asked for a DPoP nonce; retrying");
+            client.remember_api_nonce(url, nonce);
+            return true;
+        }
         if status == StatusCode::UNAUTHORIZED {
             self.stale.store(true, Ordering::SeqCst);
             return true;
         }
         false
     }
+}
+
+/// The `DPoP-Nonce` of a 401 whose `WWW-Authenticate` is a DPoP challenge with
+/// `error="use_dpop_nonce"`.
+fn demanded_nonce(headers: &HeaderMap) -> Option<&str> {
+    let asks = headers.get_all(WWW_AUTHENTICATE).iter().any(|value| {
+        value.to_str().is_ok_and(|text| {
+            let text = text.trim_start();
+            text.len() > 4
+                && text[..4].eq_ignore_ascii_case("dpop")
+                && text.contains("use_dpop_nonce")
+        })
+    });
+    if !asks {
+        return None;
+    }
+    headers
+        .get("dpop-nonce")
+        .and_then(|value| value.to_str().ok())
+        .filter(|nonce| !nonce.is_empty())
 }
 
 #[cfg(test)]
@@ -94,8 +124,31 @@ mod tests {
         assert_eq!(request.method(), Method::POST);
         assert_eq!(request.url().path(), "/v1/personerutvidet");
         assert!(request.body().is_some());
-        assert!(auth.refused(StatusCode::UNAUTHORIZED, &HeaderMap::new()));
-        assert!(!auth.refused(StatusCode::FORBIDDEN, &HeaderMap::new()));
+        let url = request.url().clone();
+        assert!(auth.refused(&url, StatusCode::UNAUTHORIZED, &HeaderMap::new()));
+        assert!(!auth.refused(&url, StatusCode::FORBIDDEN, &HeaderMap::new()));
         assert!(auth.authorise(&mut request).await.is_ok());
+    }
+
+    #[test]
+    fn a_dpop_use_dpop_nonce_challenge_yields_its_nonce() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            WWW_AUTHENTICATE,
+            reqwest::header::HeaderValue::from_static(
+                "DPoP error=\"use_dpop_nonce\", error_description=\"nonce\"",
+            ),
+        );
+        assert_eq!(demanded_nonce(&headers), None, "no DPoP-Nonce header");
+        headers.insert(
+            "dpop-nonce",
+            reqwest::header::HeaderValue::from_static("n-1"),
+        );
+        assert_eq!(demanded_nonce(&headers), Some("n-1"));
+        headers.insert(
+            WWW_AUTHENTICATE,
+            reqwest::header::HeaderValue::from_static("DPoP error=\"invalid_token\""),
+        );
+        assert_eq!(demanded_nonce(&headers), None, "another error");
     }
 }

@@ -5,9 +5,6 @@ use std::time::Duration;
 /// `grunndata/<version>`: the `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("grunndata/", env!("CARGO_PKG_VERSION"));
 
-/// [`HttpConfig::max_body_bytes`] by default: 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Timeouts, retries and concurrency of one upstream client.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -29,13 +26,18 @@ pub struct HttpConfig {
     /// Requests in flight at once against this upstream (bulk fetches run this many chunks in
     /// parallel).
     pub concurrency: usize,
-    /// The largest response body read whole (feed pages, single records, exports of ids,
-    /// SOAP pages): a longer one fails the request at once (not retried) instead of growing
-    /// memory without bound. Downloads that are streamed (the Brreg bulk files, the HPR
-    /// export) are not held whole and not capped by it. Default 64 MiB.
-    pub max_body_bytes: u64,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Largest response body read whole (pages, single records, token answers); a larger one
+    /// fails the request without a retry. Bulk downloads (Brreg files, the HPR export) are
+    /// streamed and not capped by this. Per request: `RequestSpec::max_body`.
+    pub max_body_bytes: usize,
+}
+
+impl HttpConfig {
+    /// Default [`max_body_bytes`](Self::max_body_bytes): 64 MiB, about 30 times the largest
+    /// page we expect (1,000 Persontjenesten persons with history).
+    pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 }
 
 impl Default for HttpConfig {
@@ -49,8 +51,8 @@ impl Default for HttpConfig {
             backoff_max: Duration::from_secs(30),
             max_retry_after: Duration::from_mins(5),
             concurrency: 4,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             user_agent: USER_AGENT.to_owned(),
+            max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
         }
     }
 }

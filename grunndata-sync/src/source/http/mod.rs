@@ -34,7 +34,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 pub use auth::{AuthFailure, Authorise, TokenAuth};
-pub use config::{DEFAULT_MAX_BODY_BYTES, HttpConfig, USER_AGENT};
+pub use config::{HttpConfig, USER_AGENT};
 pub use policy::retry_after;
 pub use spec::{Fetched, RequestBody, RequestSpec};
 
@@ -202,7 +202,7 @@ impl HttpClient {
     /// body that ends early, is retried like a failed request.
     pub async fn fetch(&self, spec: &RequestSpec) -> Result<Fetched, SourceError> {
         let register = self.inner.register;
-        let limit = self.inner.config.max_body_bytes;
+        let limit = spec.max_body.unwrap_or(self.inner.config.max_body_bytes);
         self.execute(spec, |response| async move {
             let status = response.status();
             let headers = response.headers().clone();
@@ -212,29 +212,29 @@ impl HttpClient {
                 path: spec.path.clone(),
                 message,
             };
-            match read_capped(response, limit).await {
-                Ok(Some(body)) => {
-                    if status.is_success() && policy::looks_truncated(&headers, &body) {
-                        return Err(AttemptError::Retry(body_error(
-                            "JSON body ends early".to_owned(),
-                        )));
-                    }
-                    Ok(Fetched {
-                        status,
-                        headers,
-                        body,
-                    })
+            let body = match read_capped(response, limit).await {
+                Ok(body) => body,
+                Err(Capped::TooLarge) => {
+                    return Err(AttemptError::Fail(body_error(format!(
+                        "body larger than the {limit}-byte limit"
+                    ))));
                 }
-                Ok(None) => Err(AttemptError::Fail(SourceError::BodyTooLarge {
-                    register,
-                    method: spec.method.to_string(),
-                    path: spec.path.clone(),
-                    limit,
-                })),
-                Err(error) => Err(AttemptError::Retry(body_error(error_chain(
-                    &error.without_url(),
-                )))),
+                Err(Capped::Read(error)) => {
+                    return Err(AttemptError::Retry(body_error(error_chain(
+                        &error.without_url(),
+                    ))));
+                }
+            };
+            if status.is_success() && policy::looks_truncated(&headers, &body) {
+                return Err(AttemptError::Retry(body_error(
+                    "JSON body ends early".to_owned(),
+                )));
             }
+            Ok(Fetched {
+                status,
+                headers,
+                body,
+            })
         })
         .await
     }
@@ -321,6 +321,7 @@ impl HttpClient {
             Ok(request) => request,
             Err(error) => return Outcome::Fail(error),
         };
+        let url = request.url().clone();
         let response = {
             // A closed semaphore cannot happen (we never close it); run unbounded if it did.
             let _permit = self.inner.permits.acquire().await.ok();
@@ -369,7 +370,7 @@ impl HttpClient {
                     .inner
                     .auth
                     .as_ref()
-                    .is_some_and(|auth| auth.refused(status, response.headers()));
+                    .is_some_and(|auth| auth.refused(&url, status, response.headers()));
             if retry {
                 *auth_retried = true;
                 return Outcome::Retry {
@@ -490,30 +491,38 @@ impl HttpClient {
 pub(crate) enum AttemptError {
     /// Try again (counts as an attempt): a body cut short or unreadable.
     Retry(SourceError),
-    /// Give up: trying again would get the same answer (a body over the size limit).
+    /// Give up at once: a body over its size limit (another attempt would be as large).
     Fail(SourceError),
 }
 
-/// The whole body, or `None` as soon as it is known to exceed `limit` bytes (by its
-/// `Content-Length`, or while reading one without), so that no more than `limit` is held.
+/// Why a capped body read stopped.
+enum Capped {
+    /// `Content-Length` or the bytes read exceed the limit.
+    TooLarge,
+    /// The body broke off.
+    Read(reqwest::Error),
+}
+
+/// Reads `response`'s body chunk by chunk, stopping as soon as it exceeds `limit` bytes (a
+/// declared `Content-Length` over the limit stops it before reading).
 async fn read_capped(
     mut response: reqwest::Response,
-    limit: u64,
-) -> Result<Option<bytes::Bytes>, reqwest::Error> {
+    limit: usize,
+) -> Result<bytes::Bytes, Capped> {
     if response
         .content_length()
-        .is_some_and(|length| length > limit)
+        .is_some_and(|length| length > limit as u64)
     {
-        return Ok(None);
+        return Err(Capped::TooLarge);
     }
     let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Ok(None);
+    while let Some(chunk) = response.chunk().await.map_err(Capped::Read)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Capped::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Some(body.freeze()))
+    Ok(body.freeze())
 }
 
 pub(crate) use crate::chain::error_chain;

@@ -36,6 +36,9 @@ pub struct RequestSpec {
     pub(super) body: Option<RequestBody>,
     pub(super) allowed: Vec<StatusCode>,
     pub(super) streaming: bool,
+    /// Largest body [`HttpClient::fetch`](super::HttpClient::fetch) reads for this request;
+    /// `None`: [`HttpConfig::max_body_bytes`](super::HttpConfig::max_body_bytes).
+    pub(super) max_body: Option<usize>,
 }
 
 impl fmt::Debug for RequestSpec {
@@ -56,7 +59,16 @@ impl RequestSpec {
             body: None,
             allowed: Vec::new(),
             streaming: false,
+            max_body: None,
         }
+    }
+
+    /// Caps the body [`HttpClient::fetch`](super::HttpClient::fetch) reads for this request
+    /// at `bytes` (default [`HttpConfig::max_body_bytes`](super::HttpConfig::max_body_bytes)).
+    #[must_use]
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
+        self
     }
 
     /// A `GET`.

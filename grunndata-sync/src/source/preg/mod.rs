@@ -415,7 +415,7 @@ impl Source for PregClient {
             }
         };
         let items = page.results.unwrap_or_default();
-        crate::source::sequence_gap(Register::Preg, cursor, from.0, &items)?;
+        crate::source::sequence_gaps(Register::Preg, from.0, &items);
         let events_seen = items.len();
         let reduced = feed::reduce(items, from.0, self.tracked.as_ref());
         let next = PregCursor(
