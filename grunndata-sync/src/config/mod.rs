@@ -208,6 +208,7 @@ pub enum AuthScheme {
     Dpop,
 }
 
+#[cfg(feature = "sync")]
 impl AuthScheme {
     /// The token type the HelseID client asks for and presents.
     pub fn token_type(self) -> crate::auth::TokenType {
