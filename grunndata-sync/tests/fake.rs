@@ -924,3 +924,93 @@ async fn admin_rejects_records_without_keys() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["base"]["enheter"], synth().counts().enheter);
 }
+
+/// Regression (#13): an `Accept` no route of an upstream can produce gets 406, as the real
+/// services answer; what the contracts declare (and `*/*`, and no header) is served.
+#[tokio::test]
+async fn an_accept_the_upstream_cannot_serve_gets_406() {
+    let fake = start().await;
+    let client = client();
+    let ask = |url: String, accept: Option<&'static str>| {
+        let mut request = client.get(url).header("api-version", "2");
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    let ar = format!("{}/api/v1/event/latest", fake.ar_url());
+    let preg = format!("{}/api/no-legal-basis/event/latest", fake.preg_url());
+    let brreg = format!("{}/enheter", fake.brreg_url());
+    for (url, served) in [
+        (&ar, "text/json"),
+        (&ar, "application/json"),
+        (&preg, "application/json"),
+        (
+            &brreg,
+            "application/vnd.brreg.enhetsregisteret.enhet.v2+json;charset=UTF-8",
+        ),
+    ] {
+        assert_eq!(
+            ask(url.clone(), Some(served)).await,
+            StatusCode::OK,
+            "{url} {served}"
+        );
+        assert_eq!(ask(url.clone(), Some("*/*")).await, StatusCode::OK, "{url}");
+        assert_eq!(ask(url.clone(), None).await, StatusCode::OK, "{url}");
+        for refused in ["application/xml", "text/html", "application/json;q=0"] {
+            assert_eq!(
+                ask(url.clone(), Some(refused)).await,
+                StatusCode::NOT_ACCEPTABLE,
+                "{url} {refused}"
+            );
+        }
+    }
+    fake.shutdown().await;
+}
+
+/// Regression (#13): HPR SOAP refuses a `SOAPAction` that does not name the body's
+/// operation the WSDL's way, with WCF's `ActionNotSupported` fault; the percent-encoded
+/// `Søk2` action our client sends is accepted.
+#[tokio::test]
+async fn hpr_soap_checks_the_soap_action() {
+    let fake = start().await;
+    let client = client();
+    let envelope = |operation: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><{operation} xmlns="http://schemas.nhn.no/reg/HPRv2"><search><HprNummer>1</HprNummer></search></{operation}></s:Body></s:Envelope>"#
+        )
+    };
+    let call = |action: Option<String>, operation: &str| {
+        let mut request = client
+            .post(fake.hpr_soap_url())
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(envelope(operation));
+        if let Some(action) = action {
+            request = request.header("SOAPAction", action);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let ping = "\"http://schemas.nhn.no/reg/HPRv2/IHPR2Service/Ping\"".to_owned();
+    for action in [
+        None,
+        Some(ping.clone()),
+        Some("\"http://register.nhn.no/HPR/IHPR2Service/Søk2\"".to_owned()),
+    ] {
+        let (status, body) = call(action.clone(), "Søk2").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{action:?}");
+        assert_eq!(
+            xml_texts(&body, "ErrorCode"),
+            ["ActionNotSupported"],
+            "{body}"
+        );
+    }
+    let encoded = grunndata_sync::source::hpr::soap::soap_action("Søk2");
+    let (status, body) = call(Some(encoded), "Søk2").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = call(Some(ping), "Ping").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    fake.shutdown().await;
+}

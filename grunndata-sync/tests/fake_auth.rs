@@ -145,20 +145,46 @@ async fn apis_refuse_missing_tokens_and_accept_issued_ones() {
     let brreg = format!("{}/enheter", fake.brreg_url());
     assert_eq!(send(get(&brreg)).await, StatusCode::OK);
 
-    // HPR SOAP is not token-guarded: a request without a token is not refused with 401.
-    let soap = reqwest::Client::new()
-        .post(fake.hpr_soap_url())
-        .header("Content-Type", "text/xml; charset=utf-8")
-        .header(
-            "SOAPAction",
-            "\"http://register.nhn.no/HPR/IHPR2Service/HentRegisterEndringer\"",
+    // HPR SOAP wants HTTP Basic (the WSDL's BasicHttpBinding policy), not a token (#13).
+    let soap = |authorise: fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder| {
+        authorise(
+            reqwest::Client::new()
+                .post(fake.hpr_soap_url())
+                .header("Content-Type", "text/xml; charset=utf-8")
+                .header(
+                    "SOAPAction",
+                    "\"http://schemas.nhn.no/reg/HPRv2/IHPR2Service/Ping\"",
+                )
+                .body(
+                    r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><Ping xmlns="http://schemas.nhn.no/reg/HPRv2"/></s:Body></s:Envelope>"#,
+                ),
         )
-        .body("<not-soap/>")
         .build()
-        .unwrap_or_else(|error| panic!("request: {error}"));
-    let status = send(soap).await;
-    assert_ne!(status, StatusCode::UNAUTHORIZED);
-    assert_ne!(status, StatusCode::FORBIDDEN);
+        .unwrap_or_else(|error| panic!("request: {error}"))
+    };
+    let anonymous = reqwest::Client::new()
+        .execute(soap(|request| request))
+        .await
+        .unwrap_or_else(|error| panic!("send: {error}"));
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        anonymous.headers()["www-authenticate"],
+        "Basic realm=\"HPR\""
+    );
+    let wrong = soap(|request| request.basic_auth("grunndata-fake-hpr", Some("guess")));
+    assert_eq!(send(wrong).await, StatusCode::UNAUTHORIZED);
+    let right = soap(|request| {
+        request.basic_auth(
+            grunndata_sync::fake::HPR_SOAP_USERNAME,
+            Some(grunndata_sync::fake::HPR_SOAP_PASSWORD),
+        )
+    });
+    assert_eq!(send(right).await, StatusCode::OK);
+    assert_eq!(
+        config.hpr.soap_username.as_deref(),
+        Some(grunndata_sync::fake::HPR_SOAP_USERNAME),
+        "configure_clients sets the service user"
+    );
 
     fake.shutdown().await;
 }

@@ -51,6 +51,9 @@ struct RegisterStatus {
     last_success_at: Option<String>,
     last_error_at: Option<String>,
     last_error: Option<String>,
+    /// Sequence numbers the feed has skipped since the mirror was created (applied, not an
+    /// expired cursor).
+    sequence_gaps: u64,
     /// `{"unit": "events"|"seconds", "value": N}`, or null when unknown or unreachable.
     lag: Option<Lag>,
     /// Why the lag is unknown, when upstream was asked and could not answer.
@@ -153,6 +156,7 @@ async fn register_status(
         last_success_at: time(state.last_success_at),
         last_error_at: time(state.last_error_at),
         last_error: state.last_error.clone(),
+        sequence_gaps: state.sequence_gaps,
         lag,
         lag_error,
         digest: digest.hex(),
@@ -211,6 +215,13 @@ fn print_table(out: &mut impl std::io::Write, status: &Status) -> std::io::Resul
         if let Some(error) = &register.last_error {
             let at = register.last_error_at.as_deref().unwrap_or("?");
             writeln!(out, "{name}: last error at {at}: {error}")?;
+        }
+        if register.sequence_gaps > 0 {
+            writeln!(
+                out,
+                "{name}: {} sequence numbers missing from the feed so far (applied; not an expired cursor)",
+                register.sequence_gaps
+            )?;
         }
         if let Some(error) = &register.lag_error {
             writeln!(out, "{name}: lag unknown: {error}")?;

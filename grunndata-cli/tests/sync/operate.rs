@@ -121,6 +121,54 @@ async fn status_reports_each_register_and_fails_when_stale() {
     upstream.fake.shutdown().await;
 }
 
+/// Regression (#13): sequence numbers a feed skipped are applied, not taken for an expired
+/// cursor, and shown in the sync report and in `status` (text and JSON), kept across runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_gaps_show_in_the_sync_report_and_in_status() {
+    let upstream = Upstream::start().await;
+    let db = TestDb::sqlite();
+    let first = run(&upstream, &db, &["sync", "--source", "ar"]).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    let s = synth();
+    let renamed: Vec<Value> = (0..3)
+        .map(|index| {
+            let mut party = serde_json::to_value(s.communication_party(index)).expect("JSON");
+            party["name"] = json!(format!("Hull i rekken {index}"));
+            party
+        })
+        .collect();
+    upstream.upsert("ar", &json!(renamed)).await;
+    upstream
+        .faults(&json!({ "sequence_gaps": { "count": 1, "path_prefix": "/ar/api/v1/event" } }))
+        .await;
+    let synced = run(&upstream, &db, &["sync", "--source", "ar"]).await;
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    assert!(
+        stdout(&synced).contains("ar: 1 sequence numbers missing from the feed; the pages were applied"),
+        "{}",
+        stdout(&synced)
+    );
+    upstream.faults(&json!({})).await;
+
+    let text = run(&upstream, &db, &["status", "--offline", "--source", "ar"]).await;
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert!(
+        stdout(&text).contains("ar: 1 sequence numbers missing from the feed so far"),
+        "{}",
+        stdout(&text)
+    );
+    let json = run(
+        &upstream,
+        &db,
+        &["status", "--offline", "--source", "ar", "--json"],
+    )
+    .await;
+    let parsed: Value = serde_json::from_str(&stdout(&json)).expect("JSON status");
+    assert_eq!(parsed["registers"][0]["sequence_gaps"], 1);
+    upstream.fake.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tracked_persons_and_cursors_are_managed_from_the_command_line() {
     let upstream = Upstream::start().await;

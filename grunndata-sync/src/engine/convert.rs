@@ -62,6 +62,8 @@ pub(crate) fn add_parsed<R: Synced>(
 pub(crate) fn page_batch<R: Synced>(page: source::Page<R>, counts: &mut Counts) -> Batch<R> {
     let mut batch = Batch::new(Utc::now()).cursor(page.next_cursor.into_string());
     counts.fetched += page.events_seen as u64;
+    counts.sequence_gaps += page.sequence_gaps;
+    batch.sequence_gaps = page.sequence_gaps;
     for change in page.changes {
         match change {
             source::Change::Upsert {

@@ -52,6 +52,8 @@ pub struct Counts {
     pub flagged: u64,
     /// Batches committed.
     pub batches: u64,
+    /// Sequence numbers missing from the feed pages read (applied, not an expired cursor).
+    pub sequence_gaps: u64,
 }
 
 impl Counts {

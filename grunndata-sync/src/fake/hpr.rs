@@ -41,18 +41,20 @@ const PER_ENTRY: u64 = 10_000;
 
 /// The HPR router (paths relative to [`PREFIX`]). With `tokens`, the REST lookups demand a
 /// Maskinporten token with `nhn:hpr/basic` or `nhn:hpr/extended`, the export one with
-/// `nhn:hpr/export`; the SOAP service (HTTP Basic) stays outside the token checks.
+/// `nhn:hpr/export`, and the SOAP service HTTP Basic with the fake's service user
+/// ([`super::hpr_soap::HPR_SOAP_USERNAME`]).
 pub(crate) fn router(export_path: &str, tokens: Option<&TokenServer>) -> Router<Arc<AppState>> {
     let mut rest = Router::new()
         .route("/v1/personerutvidet/{hpr_nummer}", get(by_number))
         .route("/v1/personerutvidet", post(by_nin));
     let mut bulk = Router::new().route(export_path, get(export));
+    let mut soap = Router::new().route("/v2/HPR/Basic", post(super::hpr_soap::soap));
     if let Some(tokens) = tokens {
         rest = require_bearer(rest, tokens, &[scopes::HPR_BASIC, scopes::HPR_EXTENDED]);
         bulk = require_bearer(bulk, tokens, &[scopes::HPR_EXPORT]);
+        soap = soap.layer(axum::middleware::from_fn(super::hpr_soap::require_basic));
     }
-    rest.merge(bulk)
-        .route("/v2/HPR/Basic", post(super::hpr_soap::soap))
+    rest.merge(bulk).merge(soap)
 }
 
 fn break_record(record: &mut Value) {

@@ -12,20 +12,36 @@
 //!   (default 100) and `KunBasisData` (approvals left out); any other criterion is a fault.
 //!   Without criteria it lists every person, so it also serves as a paged full listing.
 //! - Errors are SOAP faults (HTTP 500) with `GenericFault{ErrorCode, Message}`; the texts follow
-//!   the observed "ArgumentException: HPR-nummer ikke funnet" style. HTTP Basic credentials are
-//!   not checked (auth is a separate concern), nor is `SOAPAction`.
+//!   the observed "ArgumentException: HPR-nummer ikke funnet" style.
+//! - `SOAPAction` must name the body's operation as the WSDL does
+//!   (`http://schemas.nhn.no/reg/HPRv2/IHPR2Service/<Operation>`, quoted or not, non-ASCII
+//!   percent-encoded): otherwise the `ActionNotSupported` fault WCF answers a contract-filter
+//!   mismatch with (HTTP 500).
+//! - With auth on, HTTP Basic credentials ([`HPR_SOAP_USERNAME`], [`HPR_SOAP_PASSWORD`]) are required,
+//!   as the WSDL's `BasicHttpBinding` policy says: without them 401 with
+//!   `WWW-Authenticate: Basic`.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
 use super::soap_xml::{self, SoapRequest, Xml};
 use super::state::{Overlay, State as AppState, nth_not_skipped};
+
+/// The fake's SOAP service user (with auth on; `configure_clients` sets it in a config).
+pub const HPR_SOAP_USERNAME: &str = "grunndata-fake-hpr";
+/// Its password: a test credential of the fake, not a secret.
+pub const HPR_SOAP_PASSWORD: &str = "fake-hpr-service-password";
+
+/// `SOAPAction` prefix of `IHPR2Service` (the WSDL's `soapAction` is this plus the operation).
+const SOAP_ACTION_PREFIX: &str = "http://schemas.nhn.no/reg/HPRv2/IHPR2Service/";
 
 /// Largest page of `HentRegisterEndringer` and `Søk2`.
 const MAX_PER_PAGE: u64 = 1000;
@@ -61,12 +77,65 @@ fn argument(message: &str) -> Response {
     fault("ArgumentException", message)
 }
 
+/// Middleware (auth on): HTTP Basic with the fake's service user, or 401.
+pub(crate) async fn require_basic(request: Request, next: Next) -> Response {
+    let expected = base64::engine::general_purpose::STANDARD
+        .encode(format!("{HPR_SOAP_USERNAME}:{HPR_SOAP_PASSWORD}"));
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, credentials)| credentials.trim());
+    if presented == Some(expected.as_str()) {
+        return next.run(request).await;
+    }
+    let mut response = StatusCode::UNAUTHORIZED.into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"HPR\""),
+    );
+    response
+}
+
+/// The operation a `SOAPAction` header names: quotes removed, percent-decoded, prefix
+/// stripped; `None` when absent, not UTF-8 or outside `IHPR2Service`. Raw UTF-8 (`Søk2`
+/// unencoded) is read too, as WCF does.
+fn action_operation(headers: &HeaderMap) -> Option<String> {
+    let raw = std::str::from_utf8(headers.get("soapaction")?.as_bytes())
+        .ok()?
+        .trim()
+        .trim_matches('"');
+    // `+` never occurs in an action URI, so the form decoding serves for its `%XX`.
+    let decoded = super::http::form_decode(raw);
+    decoded.strip_prefix(SOAP_ACTION_PREFIX).map(str::to_owned)
+}
+
 /// The SOAP endpoint.
-pub(crate) async fn soap(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+pub(crate) async fn soap(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let text = String::from_utf8_lossy(&body);
     let Some(request) = soap_xml::parse(&text) else {
         return argument("Ugyldig SOAP-forespørsel");
     };
+    let action = action_operation(&headers);
+    if action.as_deref() != Some(request.operation.as_str()) {
+        let shown = headers
+            .get("soapaction")
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default();
+        return fault(
+            "ActionNotSupported",
+            &format!(
+                "The message with Action '{shown}' cannot be processed at the receiver, due to a ContractFilter mismatch at the EndpointDispatcher (body: {})",
+                request.operation
+            ),
+        );
+    }
     let result = match request.operation.as_str() {
         "HentRegisterEndringer" => register_changes(&state, &request),
         "Søk2" => search(&state, &request),

@@ -96,7 +96,7 @@ pub(crate) fn pairs(raw: &str) -> Vec<(String, String)> {
         .filter(|part| !part.is_empty())
         .map(|part| {
             let (key, value) = part.split_once('=').unwrap_or((part, ""));
-            (decode(key), decode(value))
+            (form_decode(key), form_decode(value))
         })
         .collect()
 }
@@ -119,7 +119,7 @@ pub(crate) fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a 
 }
 
 /// Percent-decoding of `application/x-www-form-urlencoded` (`+` is a space).
-fn decode(text: &str) -> String {
+pub(crate) fn form_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

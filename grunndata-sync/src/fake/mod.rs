@@ -41,6 +41,7 @@
 // Handlers are async because axum wants them so, and bail out early with a whole `Response`.
 #![allow(clippy::unused_async, clippy::result_large_err)]
 
+mod accept;
 mod admin;
 mod ar;
 mod brreg;
@@ -69,6 +70,7 @@ use tokio::task::JoinHandle;
 
 pub use dataset::Unit;
 pub use faults::{FaultConfig, FaultRule, HistoryFloors};
+pub use hpr_soap::{HPR_SOAP_PASSWORD, HPR_SOAP_USERNAME};
 
 use crate::auth::scopes;
 use crate::auth::testkeys::TestKeys;
@@ -241,11 +243,26 @@ impl UpstreamRouters {
         if let Some(server) = server {
             ar = require_dpop(ar, server, &[scopes::AR]);
         }
+        // Content negotiation runs before the credential checks: an `Accept` the upstream
+        // cannot serve is refused with 406 whatever the credentials.
+        let negotiate = |produces: &'static [&'static str]| {
+            axum::middleware::from_fn(move |request, next| {
+                accept::negotiate(produces, request, next)
+            })
+        };
         Self {
-            brreg: brreg::router().with_state(Arc::clone(state)),
-            ar: ar.with_state(Arc::clone(state)),
-            preg: preg::router(server).with_state(Arc::clone(state)),
-            hpr: hpr::router(&state.hpr_export_path, server).with_state(Arc::clone(state)),
+            brreg: brreg::router()
+                .layer(negotiate(accept::BRREG))
+                .with_state(Arc::clone(state)),
+            ar: ar
+                .layer(negotiate(accept::AR))
+                .with_state(Arc::clone(state)),
+            preg: preg::router(server)
+                .layer(negotiate(accept::PREG))
+                .with_state(Arc::clone(state)),
+            hpr: hpr::router(&state.hpr_export_path, server)
+                .layer(negotiate(accept::HPR))
+                .with_state(Arc::clone(state)),
             admin: admin::router().with_state(Arc::clone(state)),
             state: Arc::clone(state),
             stop,

@@ -326,11 +326,17 @@ impl State {
     }
 
     /// The current AR record of a HER-id, if it exists.
+    ///
+    /// Properties whose value is `null` are left out: the AR contract declares its nested
+    /// objects (`personDetails`, `amqpAddress`, certificates, …) non-nullable, so a service
+    /// held to it omits them (checked through Prism's proxy, `tests/contract.rs`).
     pub(crate) fn ar_record(&self, overlay: &Overlay, her_id: u64) -> Option<Value> {
-        if let Some(record) = overlay.ar.entries.get(&her_id) {
-            return Some(record.clone());
-        }
-        self.data.ar_index(her_id).map(|i| self.data.ar_record(i))
+        let mut record = match overlay.ar.entries.get(&her_id) {
+            Some(record) => record.clone(),
+            None => self.data.ar_record(self.data.ar_index(her_id)?),
+        };
+        drop_nulls(&mut record);
+        Some(record)
     }
 
     // --- Persontjenesten ------------------------------------------------------------------------
@@ -419,4 +425,16 @@ pub(crate) fn nth_not_skipped(skipped: &BTreeSet<u64>, lo: u64, k: u64) -> u64 {
         }
     }
     candidate
+}
+
+/// Removes every object property whose value is `null`, at any depth.
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            object.retain(|_, value| !value.is_null());
+            object.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }

@@ -186,8 +186,8 @@ impl TokenServerConfig {
 
     /// Points `config`'s `[helseid]` and `[maskinporten]` sections at this server and the
     /// generated test clients in `keys` (endpoints, issuer/audience, client ids, key files,
-    /// algorithms, `kid`), for `grunndata fake-upstream --write-config`. Upstream base URLs and
-    /// scopes are left to the caller.
+    /// algorithms, `kid`) and the HPR SOAP service user, for `grunndata fake-upstream
+    /// --write-config`. Upstream base URLs and scopes are left to the caller.
     pub fn configure_clients(&self, keys: &TestKeys, config: &mut Config) {
         let helseid = &keys.helseid;
         config.helseid.token_endpoint = self.helseid_token_endpoint();
@@ -202,6 +202,10 @@ impl TokenServerConfig {
         config.maskinporten.client_id = Some(maskinporten.client_id.clone());
         config.maskinporten.key_path = Some(maskinporten.key.path.clone());
         config.maskinporten.kid.clone_from(&maskinporten.key.kid);
+        config.hpr.soap_username = Some(super::hpr_soap::HPR_SOAP_USERNAME.to_owned());
+        config.hpr.soap_password = Some(crate::Secret::new(
+            super::hpr_soap::HPR_SOAP_PASSWORD.to_owned(),
+        ));
     }
 }
 

@@ -102,6 +102,10 @@ pub struct Page<R: UpstreamRecord> {
     pub caught_up: bool,
     /// Events read (including skipped and duplicate ones): for progress and metrics.
     pub events_seen: usize,
+    /// Sequence numbers missing from this page (AR, Persontjenesten; 0 for feeds that do
+    /// not promise dense numbering). Applied and counted, not an expired cursor:
+    /// docs/upstream-decisions.md, "feed gaps and expiry".
+    pub sequence_gaps: u64,
 }
 
 /// A bootstrap: the whole register (or, for Persontjenesten, every tracked person) as a stream,

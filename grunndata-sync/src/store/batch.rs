@@ -95,6 +95,9 @@ pub struct Batch<R: MirrorRecord> {
     pub sweep_not_fetched_since: Option<DateTime<Utc>>,
     /// When the batch is applied: the default change and delete time.
     pub applied_at: DateTime<Utc>,
+    /// Sequence numbers the feed page skipped, added to the register's running count in the
+    /// same transaction as the cursor (shown by `grunndata status`).
+    pub sequence_gaps: u64,
 }
 
 impl<R: MirrorRecord> Batch<R> {
@@ -107,6 +110,7 @@ impl<R: MirrorRecord> Batch<R> {
             snapshot: None,
             sweep_not_fetched_since: None,
             applied_at,
+            sequence_gaps: 0,
         }
     }
 

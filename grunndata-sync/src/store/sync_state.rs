@@ -28,6 +28,9 @@ pub struct SyncState {
     /// Bumped in the transaction of every batch that changed data: a cheap marker for other
     /// processes to invalidate caches.
     pub version: i64,
+    /// Sequence numbers the register's feed has skipped since the mirror was created: applied
+    /// and counted, not read as an expired cursor (docs/upstream-decisions.md).
+    pub sequence_gaps: u64,
 }
 
 impl SyncState {
@@ -44,8 +47,8 @@ impl SyncState {
 }
 
 const COLUMNS: &str = "register, cursor, snapshot_id, snapshot_at, last_batch_at, \
-                       last_success_at, last_error_at, last_error, version";
-const KINDS: [Kind; 9] = [
+                       last_success_at, last_error_at, last_error, version, sequence_gaps";
+const KINDS: [Kind; 10] = [
     Kind::Text,
     Kind::Text,
     Kind::Text,
@@ -54,6 +57,7 @@ const KINDS: [Kind; 9] = [
     Kind::Timestamp,
     Kind::Timestamp,
     Kind::Text,
+    Kind::Int,
     Kind::Int,
 ];
 
@@ -79,6 +83,10 @@ fn from_row(mut row: Row) -> Result<SyncState, StoreError> {
         last_error_at: row.timestamp(6),
         last_error: row.text(7),
         version: row.int(8).unwrap_or(0),
+        sequence_gaps: row
+            .int(9)
+            .and_then(|gaps| u64::try_from(gaps).ok())
+            .unwrap_or(0),
     })
 }
 

@@ -240,3 +240,67 @@ async fn accept_shrink_removes_what_the_short_snapshot_left_out() {
         fake.shutdown().await;
     }
 }
+
+/// Regression (#13): a feed that skips sequence numbers is applied incrementally (no
+/// re-snapshot); the gap is counted in the run report and, in the batch's transaction, in the
+/// register's sync state that `grunndata status` shows.
+#[tokio::test]
+async fn sequence_gaps_are_applied_and_counted_in_the_sync_state() {
+    use grunndata_sync::engine::SyncMode;
+    for db in backends().await {
+        let fake = fake_support::start().await;
+        let store = open(&db).await;
+        let client = fake_support::client();
+        sync_ok(&store, &fake).await;
+        assert_eq!(
+            store.sync_state(Register::Ar).await.unwrap().sequence_gaps,
+            0
+        );
+
+        let s = crate::harness::synth();
+        let renamed: Vec<serde_json::Value> = (0..5)
+            .map(|index| {
+                let mut party = serde_json::to_value(s.communication_party(index)).unwrap();
+                party["name"] = json!(format!("Hull i rekken {index}"));
+                party
+            })
+            .collect();
+        crate::harness::admin_upsert(&fake, "ar", &json!(renamed)).await;
+        fake_support::set_faults(
+            &client,
+            &fake,
+            json!({ "sequence_gaps": { "count": 1, "path_prefix": "/ar/api/v1/event" } }),
+        )
+        .await;
+        let report = sync_ok(&store, &fake).await;
+        let ar = report
+            .registers
+            .iter()
+            .find(|r| r.register == Register::Ar)
+            .unwrap();
+        assert_eq!(ar.mode, SyncMode::Incremental, "{ar:?}");
+        assert!(ar.resnapshot_reason.is_none(), "{ar:?}");
+        assert_eq!(ar.counts.sequence_gaps, 1, "{ar:?}");
+        assert_eq!(ar.counts.applied, 4, "the events on the page: {ar:?}");
+        let state = store.sync_state(Register::Ar).await.unwrap();
+        assert_eq!(state.sequence_gaps, 1);
+        let head = crate::harness::status(&fake).await["heads"]["ar"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            state.cursor.as_deref(),
+            Some((head + 1).to_string().as_str())
+        );
+
+        // The count is kept across runs, not reset by a run without gaps.
+        fake_support::set_faults(&client, &fake, json!({})).await;
+        let quiet = sync_ok(&store, &fake).await;
+        assert!(quiet.registers.iter().all(|r| r.counts.sequence_gaps == 0));
+        assert_eq!(
+            store.sync_state(Register::Ar).await.unwrap().sequence_gaps,
+            1
+        );
+        store.close().await;
+        fake.shutdown().await;
+    }
+}

@@ -404,3 +404,64 @@ async fn helseid_dpop_is_accepted_and_refusals_are_typed() {
     assert!(!text.contains("eyJ"), "no JWT in the error: {text}");
     fake.stop();
 }
+
+/// Decision (#13, docs/upstream-decisions.md "AR sequence number width"): the export declares
+/// `lastSequenceNumber` int64, the feed's `fromSequenceNumber` int32. We keep 64 bits end to
+/// end: an export past `i32::MAX` resumes the feed at exactly the next number, sent as is (a
+/// validating int32 server would refuse it, which is then a loud error, never a silent wrap).
+#[tokio::test]
+async fn sequence_numbers_past_i32_are_kept_whole() {
+    use axum::extract::{Query, State};
+    use axum::routing::get;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    const LAST: i64 = 4_000_000_000;
+    type Seen = Arc<Mutex<Vec<String>>>;
+    async fn export(State(_): State<Seen>) -> axum::Json<Value> {
+        axum::Json(json!({ "lastSequenceNumber": LAST, "count": 0, "communicationParties": [] }))
+    }
+    async fn events(
+        State(seen): State<Seen>,
+        Query(query): Query<HashMap<String, String>>,
+    ) -> axum::Json<Value> {
+        let from = query.get("fromSequenceNumber").cloned().unwrap_or_default();
+        seen.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(from);
+        axum::Json(json!({ "results": [] }))
+    }
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route("/api/v1/communicationparty/export", get(export))
+        .route("/api/v1/event", get(events))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|error| panic!("bind: {error}"));
+    let address = listener
+        .local_addr()
+        .unwrap_or_else(|error| panic!("address: {error}"));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client = client_at(format!("http://{address}"), None, 1000);
+    let snapshot = client
+        .bootstrap()
+        .await
+        .unwrap_or_else(|error| panic!("bootstrap: {error}"));
+    let resume = snapshot.resume.clone();
+    assert_eq!(snapshot.records.count().await, 0);
+    assert_eq!(resume, ArCursor(LAST + 1).to_cursor());
+    let page = client
+        .changes(&resume)
+        .await
+        .unwrap_or_else(|error| panic!("changes: {error}"));
+    assert_eq!(page.next_cursor, resume, "nothing new: the cursor stays");
+    assert_eq!(
+        *seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        [(LAST + 1).to_string()]
+    );
+    server.abort();
+}

@@ -83,6 +83,13 @@ pub fn print_table(out: &mut impl Write, report: &RunReport) -> std::io::Result<
                 register.counts.quarantined
             )?;
         }
+        if register.counts.sequence_gaps > 0 {
+            writeln!(
+                out,
+                "{name}: {} sequence numbers missing from the feed; the pages were applied (a gap is not an expired cursor)",
+                register.counts.sequence_gaps
+            )?;
+        }
         if let Some(error) = &register.error {
             writeln!(out, "{name}: {error}")?;
         }

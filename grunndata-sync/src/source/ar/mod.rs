@@ -389,7 +389,7 @@ impl Source for ArClient {
             });
         };
         let items = page.results.unwrap_or_default();
-        crate::source::sequence_gaps(Register::Ar, from.0, &items);
+        let sequence_gaps = crate::source::sequence_gaps(Register::Ar, from.0, &items);
         let events_seen = items.len();
         let reduced = feed::reduce(items, from.0);
         let next = ArCursor(
@@ -455,6 +455,7 @@ impl Source for ArClient {
             next_cursor: next.to_cursor(),
             caught_up,
             events_seen,
+            sequence_gaps,
         })
     }
 

@@ -497,6 +497,8 @@ impl Source for BrregClient {
             next_cursor: position.to_cursor(),
             caught_up: main.caught_up && sub.caught_up,
             events_seen: main.events_seen + sub.events_seen,
+            // No Brreg source promises dense `oppdateringsid` numbers: gaps are not counted.
+            sequence_gaps: 0,
         })
     }
 

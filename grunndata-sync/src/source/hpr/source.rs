@@ -316,6 +316,7 @@ impl HprSource {
                     next_cursor: position.to_cursor(),
                     caught_up: true,
                     events_seen: 0,
+                    sequence_gaps: 0,
                 });
             }
             let til = frontier.min(position.fra + self.options.max_window);
@@ -376,6 +377,7 @@ impl HprSource {
             next_cursor: position.to_cursor(),
             caught_up,
             events_seen: page.items,
+            sequence_gaps: 0,
         })
     }
 }

@@ -346,6 +346,7 @@ impl PregClient {
                 next_cursor: from.to_cursor(),
                 caught_up: true,
                 events_seen: 0,
+                sequence_gaps: 0,
             }),
         }
     }
@@ -415,7 +416,7 @@ impl Source for PregClient {
             }
         };
         let items = page.results.unwrap_or_default();
-        crate::source::sequence_gaps(Register::Preg, from.0, &items);
+        let sequence_gaps = crate::source::sequence_gaps(Register::Preg, from.0, &items);
         let events_seen = items.len();
         let reduced = feed::reduce(items, from.0, self.tracked.as_ref());
         let next = PregCursor(
@@ -524,6 +525,7 @@ impl Source for PregClient {
             next_cursor: next.to_cursor(),
             caught_up,
             events_seen,
+            sequence_gaps,
         })
     }
 

@@ -137,6 +137,7 @@ pub(crate) async fn apply<C: Upserter, R: MirrorRecord>(
         outcome.changed_data(),
         batch.cursor.as_deref(),
         batch.snapshot.as_ref(),
+        batch.sequence_gaps,
         applied_at,
     )
     .await
@@ -283,6 +284,7 @@ async fn update_sync_state<C: Exec>(
     changed: bool,
     cursor: Option<&str>,
     snapshot: Option<&super::batch::Snapshot>,
+    sequence_gaps: u64,
     applied_at: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     let mut sets = vec!["version = version + $2".to_owned()];
@@ -303,6 +305,12 @@ async fn update_sync_state<C: Exec>(
         sets.push(format!("snapshot_id = ${}", args.len()));
         args.push(Value::timestamp(snapshot.at));
         sets.push(format!("snapshot_at = ${}", args.len()));
+    }
+    if sequence_gaps > 0 {
+        args.push(Value::Int(Some(
+            i64::try_from(sequence_gaps).unwrap_or(i64::MAX),
+        )));
+        sets.push(format!("sequence_gaps = sequence_gaps + ${}", args.len()));
     }
     let sql = format!(
         "UPDATE sync_state SET {} WHERE register = $1 RETURNING version",

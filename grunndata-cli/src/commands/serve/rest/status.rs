@@ -33,6 +33,7 @@ pub async fn status(State(state): State<AppState>) -> ApiResult<Response> {
                 "last_batch_at": sync.and_then(|s| s.last_batch_at),
                 "last_error_at": sync.and_then(|s| s.last_error_at),
                 "last_error": sync.and_then(|s| s.last_error.clone()),
+                "sequence_gaps": sync.map_or(0, |s| s.sequence_gaps),
                 "stale": sync.is_none_or(|s| s.is_stale(*bound, now)),
                 "stale_after_seconds": bound.as_secs(),
             })
