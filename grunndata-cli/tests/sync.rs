@@ -16,3 +16,6 @@ mod crash;
 
 #[path = "sync/operate.rs"]
 mod operate;
+
+#[path = "sync/failover.rs"]
+mod failover;

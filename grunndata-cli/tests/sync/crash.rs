@@ -52,7 +52,7 @@ async fn timed_sync(upstream: &Upstream, db: &TestDb) -> Duration {
 
 /// Makes a few hundred upstream changes (Brreg renames, AR and Persontjenesten updates), so
 /// that the incremental run spans many batches.
-async fn change_upstream(upstream: &Upstream, round: usize) {
+pub async fn change_upstream(upstream: &Upstream, round: usize) {
     let s = synth();
     let renamed: Vec<serde_json::Value> = (0..150)
         .map(|index| {

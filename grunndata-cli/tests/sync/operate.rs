@@ -145,7 +145,8 @@ async fn feed_gaps_show_in_the_sync_report_and_in_status() {
     let synced = run(&upstream, &db, &["sync", "--source", "ar"]).await;
     assert!(synced.status.success(), "{}", stderr(&synced));
     assert!(
-        stdout(&synced).contains("ar: 1 sequence numbers missing from the feed; the pages were applied"),
+        stdout(&synced)
+            .contains("ar: 1 sequence numbers missing from the feed; the pages were applied"),
         "{}",
         stdout(&synced)
     );

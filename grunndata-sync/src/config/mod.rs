@@ -159,6 +159,11 @@ pub struct SyncConfig {
     /// larger one fails the request instead of growing memory without bound. The Brreg bulk
     /// files and the HPR export are streamed and not limited by it.
     pub max_response_mib: u64,
+    /// How often a standby `sync --watch` node (another node holds the writer lock) tries to
+    /// take over. With PostgreSQL noticing a dead node's session, this bounds failover.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub standby_poll: Duration,
 }
 
 impl Default for SyncConfig {
@@ -169,6 +174,7 @@ impl Default for SyncConfig {
             deadline: Duration::from_hours(1),
             snapshot_floor_percent: 90,
             max_response_mib: 64,
+            standby_poll: Duration::from_secs(2),
         }
     }
 }

@@ -8,7 +8,8 @@
 //!   [`InvalidUrl`](StoreError::InvalidUrl), [`NoDataDir`](StoreError::NoDataDir): a
 //!   configuration problem; retrying will not help, tell the admin.
 //! - [`WriterBusy`](StoreError::WriterBusy): another sync process holds the writer lock; wait or
-//!   stand by (failover).
+//!   stand by (failover). [`WriterLost`](StoreError::WriterLost): this process held it, and
+//!   another node has taken over; stand by again.
 //! - [`Database`](StoreError::Database), [`Connect`](StoreError::Connect): usually transient
 //!   (network, lock timeout); a batch that failed left nothing behind and may be retried.
 //! - [`Decode`](StoreError::Decode): a stored record no longer reads as the current model — a
@@ -197,6 +198,14 @@ pub enum StoreError {
     #[error("another process is already writing to {location} (writer lock held)")]
     WriterBusy {
         /// The file path or PostgreSQL database/schema.
+        location: String,
+    },
+
+    /// This process held the writer lock but another node has taken it over since (its lock
+    /// session ended: the node was cut off or stalled). Nothing was written; stand by again.
+    #[error("lost the writer lock of {location}: another sync node has taken over")]
+    WriterLost {
+        /// The PostgreSQL database/schema.
         location: String,
     },
 

@@ -57,6 +57,15 @@ pub(crate) trait Exec: Send {
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send
     where
         F: FnMut(Row) + Send;
+
+    /// Announces `payload` on `channel` to other processes when the transaction commits
+    /// (PostgreSQL `pg_notify`). SQLite has no such channel: there it does nothing, and other
+    /// processes rely on the version poll.
+    fn notify(
+        &mut self,
+        channel: &str,
+        payload: &str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 /// Runs a query expected to return at most one row.
@@ -268,6 +277,10 @@ fn decode_pg(row: &PgRow, kinds: &[Kind]) -> Result<Row, sqlx::Error> {
 
 #[cfg(feature = "sqlite")]
 impl Exec for SqliteConnection {
+    async fn notify(&mut self, _channel: &str, _payload: &str) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
     async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, sqlx::Error> {
         let (sql, order) = positional(sql);
         let query = bind_all!(
@@ -327,6 +340,15 @@ impl Exec for SqliteConnection {
 
 #[cfg(feature = "postgres")]
 impl Exec for PgConnection {
+    async fn notify(&mut self, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&mut *self)
+            .await
+            .map(|_| ())
+    }
+
     async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, sqlx::Error> {
         let query = bind_all!(sqlx::query(AssertSqlSafe(sql)), args, pg_json);
         Ok(query.execute(&mut *self).await?.rows_affected())

@@ -5,6 +5,12 @@
 //! a stale lock); on PostgreSQL a session advisory lock keyed by database and schema, held on a
 //! dedicated connection (released when the connection closes, including when the node dies).
 //! A standby sync node simply retries [`Store::writer_lock`](super::Store::writer_lock).
+//!
+//! On PostgreSQL the lock is also *fenced*: taking it bumps `writer_fence.epoch`, and every
+//! write transaction of the holder first reads the epoch `FOR SHARE` and fails with
+//! [`StoreError::WriterLost`] when it moved. A node whose lock session ended without its
+//! noticing (a network cut) thus never writes beside the node that took over: the new holder's
+//! bump waits for the old node's open transaction, and the old node's next one is refused.
 
 #[cfg(feature = "sqlite")]
 use std::fs::{File, OpenOptions, TryLockError};
@@ -28,6 +34,8 @@ use super::value::{Kind, Value};
 #[derive(Debug)]
 pub struct WriterLock {
     inner: Held,
+    /// The fencing epoch this holder writes under (PostgreSQL), `0` where none.
+    pub(crate) epoch: i64,
 }
 
 enum Held {
@@ -49,6 +57,22 @@ impl std::fmt::Debug for Held {
 }
 
 impl WriterLock {
+    /// Whether the lock is still held: on PostgreSQL, whether its session still answers (a
+    /// node that finds it gone should stand by again; its writes are refused anyway). A file
+    /// lock cannot be lost while the process lives.
+    pub async fn is_held(&mut self) -> bool {
+        match &mut self.inner {
+            #[cfg(feature = "sqlite")]
+            Held::File(_) => true,
+            // A session cut off without a reset would hang a ping until TCP gives up.
+            #[cfg(feature = "postgres")]
+            Held::Postgres(conn) => matches!(
+                tokio::time::timeout(std::time::Duration::from_secs(10), conn.ping()).await,
+                Ok(Ok(()))
+            ),
+        }
+    }
+
     /// Releases the lock now (dropping it does the same; this also closes the PostgreSQL
     /// connection cleanly).
     #[cfg_attr(
@@ -86,6 +110,7 @@ pub(crate) fn sqlite(path: &Path, location: &str) -> Result<WriterLock, StoreErr
     match file.try_lock() {
         Ok(()) => Ok(WriterLock {
             inner: Held::File(file),
+            epoch: 0,
         }),
         Err(TryLockError::WouldBlock) => Err(StoreError::WriterBusy {
             location: location.to_owned(),
@@ -153,8 +178,21 @@ pub(crate) async fn postgres(
         .and_then(|mut row| row.bool(0))
         .unwrap_or(false);
     if got {
+        // Waits for a write transaction of a previous holder to end (it holds the row FOR
+        // SHARE), then moves the epoch on so that its later ones are refused.
+        let epoch = fetch_optional(
+            &mut conn,
+            "UPDATE writer_fence SET epoch = epoch + 1 RETURNING epoch",
+            &[],
+            &[Kind::Int],
+        )
+        .await
+        .map_err(db)?
+        .and_then(|mut row| row.int(0))
+        .unwrap_or(0);
         Ok(WriterLock {
             inner: Held::Postgres(conn),
+            epoch,
         })
     } else {
         let _ = conn.close().await;

@@ -204,6 +204,8 @@ macro_rules! in_transaction {
                     });
                 }
                 let mut tx = backend.pool.begin().await.map_err(db)?;
+                // Dropping the transaction on a refusal rolls it back.
+                postgres::check_fence(&mut tx, backend).await?;
                 let result = {
                     let $conn: &mut PgConnection = &mut tx;
                     $body
@@ -377,7 +379,13 @@ impl Store {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => lock::sqlite(&backend.lock_path(), &backend.location()),
             #[cfg(feature = "postgres")]
-            Backend::Postgres(backend) => lock::postgres(&backend.options, &backend.location).await,
+            Backend::Postgres(backend) => {
+                let lock = lock::postgres(&backend.options, &backend.location).await?;
+                backend
+                    .fence
+                    .store(lock.epoch, std::sync::atomic::Ordering::Release);
+                Ok(lock)
+            }
         }
     }
 
@@ -409,8 +417,12 @@ impl Store {
         // a batch too large to name usefully: a cache's per-key slots would nearly all be hit
         // anyway, while every listener would hash every key on its next lookup (measured: a
         // re-snapshot's 2500-key notices put hundreds of microseconds on lookups beside it).
+        // On PostgreSQL other processes' registries listen too (`pg_notify`), so keys are
+        // named whether or not anyone in this process listens.
+        let scope = self.notice_scope();
+        let instance = self.notifier.instance();
         let keys: Vec<String> = if batch.sweep_not_fetched_since.is_some()
-            || !self.notifier.is_watched()
+            || (scope.is_none() && !self.notifier.is_watched())
             || batch.changes.len() > notify::MAX_NAMED_KEYS
         {
             Vec::new()
@@ -424,11 +436,32 @@ impl Store {
                 })
                 .collect()
         };
+        let keys: Arc<[String]> = keys.into();
         let outcome = in_transaction!(self, "applying a batch", Some(register), |conn| {
-            match bulk::active(conn, register).await {
-                Ok(bulk) => write::apply(conn, batch, bulk).await,
-                Err(source) => Err(StoreError::db("applying a batch", Some(register))(source)),
+            async {
+                let bulk = bulk::active(conn, register)
+                    .await
+                    .map_err(StoreError::db("applying a batch", Some(register)))?;
+                let outcome = write::apply(conn, batch, bulk).await?;
+                if let Some(schema) = &scope
+                    && outcome.changed_data()
+                {
+                    let notice = CommitNotice {
+                        register,
+                        version: outcome.version,
+                        keys: Arc::clone(&keys),
+                    };
+                    exec::Exec::notify(
+                        conn,
+                        notify::CHANNEL,
+                        &notify::encode(schema, instance, &notice),
+                    )
+                    .await
+                    .map_err(StoreError::db("announcing a commit", Some(register)))?;
+                }
+                Ok(outcome)
             }
+            .await
         })?;
         tracing::debug!(
             %register,
@@ -444,17 +477,45 @@ impl Store {
             self.notifier.send(CommitNotice {
                 register,
                 version: outcome.version,
-                keys: keys.into(),
+                keys,
             });
         }
         Ok(outcome)
     }
 
     /// Notices of every batch that changes data, committed through this store or any clone
-    /// of it, in commit order. Other processes' commits are not seen here: poll
-    /// [`version`](Self::version) for those.
+    /// of it, in commit order.
+    ///
+    /// On PostgreSQL the first subscriber also starts listening for other processes' commits
+    /// (`LISTEN`), which then arrive here too, shortly after they commit. On SQLite other
+    /// processes' commits are not seen here: poll [`version`](Self::version) for those (the
+    /// `Registry` does both).
     pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<CommitNotice> {
-        self.notifier.subscribe()
+        let receiver = self.notifier.subscribe();
+        #[cfg(feature = "postgres")]
+        if let Backend::Postgres(backend) = &self.backend
+            && !backend
+                .listening
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            postgres::listen::spawn(
+                backend.pool.clone(),
+                backend.schema.clone(),
+                self.notifier.instance(),
+                self.notifier.clone(),
+            );
+        }
+        receiver
+    }
+
+    /// The schema named in cross-process commit notices: `Some` on PostgreSQL only.
+    fn notice_scope(&self) -> Option<String> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => None,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(backend) => Some(backend.schema.clone()),
+        }
     }
 
     /// How many commit notices this store and its clones have sent. Every notice is in the

@@ -2,6 +2,7 @@
 
 mod progress;
 mod report;
+mod standby;
 
 pub use progress::Bars;
 pub use report::print_table as print_report;
@@ -27,7 +28,8 @@ use crate::exit::{InvalidInput, Outcome};
 /// With no cursor a register is bootstrapped from a snapshot, then its change feed is
 /// followed; with a cursor only the feed is read. Each batch commits with its cursor, so an
 /// interrupted sync (even kill -9) resumes where it stopped. Only one sync may write to a
-/// mirror at a time; a second one is refused.
+/// mirror at a time: a second one is refused, but a second `--watch` node stands by and takes
+/// over when the active one stops or dies (`[sync] standby_poll`).
 ///
 /// Exit status: 0 when every register caught up, 3 when one failed (named in the report; what
 /// it committed stays), 2 on invalid arguments.
@@ -49,7 +51,8 @@ pub struct SyncArgs {
     once: bool,
 
     /// Keep running: sync, wait `--interval` (plus up to 10 % jitter), sync again. SIGINT or
-    /// SIGTERM stops after the current batch.
+    /// SIGTERM stops after the current batch. While another node holds the writer lock, wait
+    /// as its standby and take over when it goes.
     #[arg(long)]
     watch: bool,
 
@@ -119,7 +122,19 @@ impl SyncArgs {
         }
         let request = self.request(&registers)?;
         let store = MirrorArgs::open(&config).await?;
-        let _lock = store.writer_lock().await?;
+        let stop = CancellationToken::new();
+        tokio::spawn(stop_on_signal(stop.clone()));
+        let lock = if self.watch {
+            let Some(lock) =
+                standby::wait_for_lock(&store, config.sync.standby_poll, &stop).await?
+            else {
+                store.close().await;
+                return Ok(Outcome::Success);
+            };
+            lock
+        } else {
+            store.writer_lock().await?
+        };
         if registers.contains(&Register::Preg) {
             track_configured(&config, &store).await?;
         }
@@ -137,10 +152,15 @@ impl SyncArgs {
                 ..SyncOptions::default()
             })
             .progress(progress);
-        let stop = engine.stop_token();
-        tokio::spawn(stop_on_signal(stop.clone()));
+        let engine_stop = engine.stop_token();
+        let signalled = stop.clone();
+        tokio::spawn(async move {
+            signalled.cancelled().await;
+            engine_stop.cancel();
+        });
 
         let interval = self.interval.unwrap_or(config.sync.interval);
+        let mut lock = lock;
         loop {
             let report = engine.run(&registers, &request).await;
             self.print(&report)?;
@@ -148,6 +168,18 @@ impl SyncArgs {
             if !self.watch || self.once || stop.is_cancelled() {
                 store.close().await;
                 return finish(&report);
+            }
+            if !lock.is_held().await {
+                tracing::warn!("lost the writer lock; standing by");
+                drop(lock);
+                let Some(taken) =
+                    standby::wait_for_lock(&store, config.sync.standby_poll, &stop).await?
+                else {
+                    store.close().await;
+                    return Ok(Outcome::Success);
+                };
+                lock = taken;
+                continue;
             }
             tokio::select! {
                 () = tokio::time::sleep(with_jitter(interval)) => {}

@@ -4,6 +4,7 @@
 //! the single-writer rule is a session advisory lock (see [`WriterLock`](super::WriterLock)).
 
 mod copy_text;
+pub(crate) mod listen;
 mod upsert;
 
 use std::str::FromStr as _;
@@ -30,6 +31,13 @@ pub(crate) struct PgBackend {
     pub(crate) location: String,
     /// Opened read-only: writes are refused before they reach the database.
     pub(crate) read_only: bool,
+    /// The schema the mirror lives in: names the mirror in cross-process commit notices.
+    pub(crate) schema: String,
+    /// Whether this store LISTENs for other processes' commit notices (started by the first
+    /// subscriber).
+    pub(crate) listening: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The writer-lock epoch this store writes under (`0`: it took no lock, writes unfenced).
+    pub(crate) fence: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -59,7 +67,7 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<PgBackend,
         .map_err(|error| migrate_error(error, &location));
     let _ = conn.close().await;
     migrated?;
-    Ok(backend(connect_options, location, options, false))
+    Ok(backend(connect_options, location, schema, options, false))
 }
 
 /// Opens the mirror at `url` for reading only: no migration, and the schema must be exactly
@@ -73,8 +81,9 @@ pub(crate) async fn open_read_only(
     let mut conn = connect_once(&connect_options, &location).await?;
     let checked = require_current_schema(&mut conn, &location).await;
     let _ = conn.close().await;
-    let location = format!("{location} (schema {})", checked?);
-    Ok(backend(connect_options, location, options, true))
+    let schema = checked?;
+    let location = format!("{location} (schema {schema})");
+    Ok(backend(connect_options, location, schema, options, true))
 }
 
 /// One direct connection first: a wrong host or port fails at once with the driver's own
@@ -95,6 +104,7 @@ async fn connect_once(
 fn backend(
     connect_options: PgConnectOptions,
     location: String,
+    schema: String,
     options: &StoreOptions,
     read_only: bool,
 ) -> PgBackend {
@@ -107,16 +117,25 @@ fn backend(
         options: connect_options,
         location,
         read_only,
+        schema,
+        listening: std::sync::Arc::default(),
+        fence: std::sync::Arc::default(),
     }
 }
 
 /// The connect options of `url` and the mirror's location for people (never a password).
 fn connect_options(url: &str) -> Result<(PgConnectOptions, String), StoreError> {
-    let connect_options = PgConnectOptions::from_str(url)
-        .map_err(|error| StoreError::InvalidUrl {
+    let connect_options =
+        PgConnectOptions::from_str(url).map_err(|error| StoreError::InvalidUrl {
             reason: error.to_string(),
-        })?
-        .application_name("grunndata");
+        })?;
+    // `application_name` from the URL names a node in `pg_stat_activity` (one per node of an
+    // active/standby pair, say); without it, "grunndata".
+    let connect_options = if connect_options.get_application_name().is_some() {
+        connect_options
+    } else {
+        connect_options.application_name("grunndata")
+    };
     let location = format!(
         "PostgreSQL {}:{}/{}",
         connect_options.get_host(),
@@ -228,3 +247,32 @@ pub(crate) const LIST_INDEXES: &str = "SELECT indexname::text, indexdef FROM pg_
 
 /// Refreshes the planner's statistics after a bulk load.
 pub(crate) const ANALYZE: &str = "ANALYZE";
+
+/// Refuses to write when this store holds the writer lock under an epoch that has moved on
+/// (another node took over: see [`WriterLock`](super::WriterLock)). Reads the epoch `FOR
+/// SHARE`, so a takeover waits for this transaction to end.
+pub(crate) async fn check_fence(
+    conn: &mut PgConnection,
+    backend: &PgBackend,
+) -> Result<(), StoreError> {
+    let mine = backend.fence.load(std::sync::atomic::Ordering::Acquire);
+    if mine == 0 {
+        return Ok(());
+    }
+    let current = fetch_optional(
+        conn,
+        "SELECT epoch FROM writer_fence FOR SHARE",
+        &[],
+        &[Kind::Int],
+    )
+    .await
+    .map_err(StoreError::db("checking the writer fence", None))?
+    .and_then(|mut row| row.int(0));
+    if current == Some(mine) {
+        Ok(())
+    } else {
+        Err(StoreError::WriterLost {
+            location: backend.location.clone(),
+        })
+    }
+}

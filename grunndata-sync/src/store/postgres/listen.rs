@@ -1,0 +1,71 @@
+//! Other processes' commits, heard through `LISTEN`: every sync commit that changed data
+//! announces itself with `pg_notify` in its own transaction (`notify::CHANNEL`); a store with
+//! a subscriber (a `Registry`) listens and passes the notices about its own mirror into its
+//! in-process notice channel, where they are drained exactly like the process's own.
+//!
+//! A lost connection may have lost notices: the listener then announces every register as
+//! changed before it listens again (sqlx reconnects and re-subscribes). The version poll of
+//! the `Registry` stays the backstop, bounding staleness even with no listener at all.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgListener, PgPool};
+
+use crate::store::Register;
+use crate::store::notify::{self, Notifier};
+
+/// Pause before trying again after a failed connect or receive.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// Starts the listener task; it ends when the pool is closed.
+pub(crate) fn spawn(pool: PgPool, schema: String, me: u64, notifier: Notifier) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        let closed = pool.close_event();
+        tokio::select! {
+            () = closed => {}
+            () = listen(&pool, &schema, me, &notifier) => {}
+        }
+    });
+}
+
+async fn listen(pool: &PgPool, schema: &str, me: u64, notifier: &Notifier) {
+    let mut listener = loop {
+        match connect(pool).await {
+            Ok(listener) => break listener,
+            Err(error) => {
+                tracing::warn!(error = %crate::error_chain(&error), "cannot LISTEN for other processes' commits yet; caches rely on the version poll");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    };
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                if let Some(notice) = notify::decode(notification.payload(), schema, me) {
+                    notifier.send(notice);
+                }
+            }
+            Ok(None) => {
+                tracing::warn!(
+                    "the LISTEN connection was lost; treating every register as changed"
+                );
+                for register in Register::ALL {
+                    notifier.send(notify::everything(register));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %crate::error_chain(&error), "LISTEN failed; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
+async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(notify::CHANNEL).await?;
+    Ok(listener)
+}
