@@ -10,7 +10,7 @@ use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig};
 
 use crate::databases::{Backend, Databases};
 use crate::report::{Bound, LatencyRow, RateRow, Report, TargetRow, TimeRow};
-use crate::steps::{audit, bulk, check, incremental, lookup, serve};
+use crate::steps::{audit, bulk, check, incremental, lookup, propagation, serve};
 
 /// The synthetic world's seed: every run of every machine generates the same data.
 const SEED: u64 = 42;
@@ -30,6 +30,8 @@ pub enum Step {
     Audit,
     /// `grunndata serve` under `wrk` beside a fixed-body axum handler.
     Serve,
+    /// PostgreSQL: a commit reaching two `grunndata serve` processes' caches.
+    Propagation,
 }
 
 /// What a run is asked to do.
@@ -160,9 +162,15 @@ async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
             bench.databases.drop_database(mirror).await?;
         }
     }
-    if [Step::Lookup, Step::Check, Step::Audit, Step::Serve]
-        .iter()
-        .any(|step| steps.contains(step))
+    if [
+        Step::Lookup,
+        Step::Check,
+        Step::Audit,
+        Step::Serve,
+        Step::Propagation,
+    ]
+    .iter()
+    .any(|step| steps.contains(step))
     {
         let (rows, mirrors) = check::mirror(bench).await?;
         measured.check = rows;
@@ -182,6 +190,13 @@ async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
             && let Some(sqlite) = mirrors.iter().find(|m| m.backend == Backend::Sqlite)
         {
             measured.serve = serve::run_step(bench, &sqlite.url).await?;
+        }
+        if steps.contains(&Step::Propagation)
+            && let Some(postgres) = mirrors.iter().find(|m| m.backend == Backend::Postgres)
+        {
+            measured
+                .serve
+                .extend(propagation::run_step(bench, &postgres.url).await?);
         }
         if steps.contains(&Step::Check) {
             measured.check.extend(check::run_step(bench, &mirrors)?);
@@ -260,6 +275,13 @@ pub fn targets(measured: &Measured, scale: f64) -> Vec<TargetRow> {
         );
     }
     let served = |subject: &str| measured.serve.iter().find(|row| row.subject == subject);
+    if let Some(row) = served(propagation::names::BOTH) {
+        targets.push(TargetRow::new(
+            "commit → both serve processes answer it, p99 (ms)".to_owned(),
+            row.p99_ns / 1e6,
+            Bound::AtMost(1000.0),
+        ));
+    }
     for (ours, anchor, what) in [
         (
             serve::names::FHIR,

@@ -19,3 +19,6 @@ mod operate;
 
 #[path = "sync/failover.rs"]
 mod failover;
+
+#[path = "sync/pg_faults.rs"]
+mod pg_faults;

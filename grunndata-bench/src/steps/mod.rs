@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod check;
 pub mod incremental;
 pub mod lookup;
+pub mod propagation;
 pub mod serve;
 pub mod sync;
 

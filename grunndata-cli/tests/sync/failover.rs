@@ -194,3 +194,99 @@ async fn a_standby_takes_over_when_the_active_node_is_killed() {
     let _ = conn.close().await;
     upstream.fake.shutdown().await;
 }
+
+/// A `sync --watch --metrics-listen 127.0.0.1:0` node; returns it with its metrics base URL
+/// (read from its stderr, which is then drained in the background).
+async fn metrics_node(upstream: &Upstream, db: &TestDb) -> (Child, String) {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_grunndata"))
+        .args(["sync", "--watch", "--interval", "200ms"])
+        .args(["--metrics-listen", "127.0.0.1:0", "--config"])
+        .arg(&upstream.config)
+        .args(["--db", &db.url])
+        .env_remove("GRUNNDATA_DB")
+        .env("GRUNNDATA_SYNC_STANDBY_POLL", POLL)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node started");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let base = loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("the metrics address within 30 s")
+            .expect("stderr")
+            .expect("the node said where its metrics are");
+        if let Some(url) = line
+            .strip_prefix("metrics on ")
+            .and_then(|url| url.strip_suffix("/metrics"))
+        {
+            break url.to_owned();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base)
+}
+
+async fn get_text(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.expect("GET");
+    (
+        response.status().as_u16(),
+        response.text().await.expect("body"),
+    )
+}
+
+/// Polls `url` until its body contains `wanted`.
+async fn wait_for(url: &str, wanted: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let (_, body) = get_text(url).await;
+        if body.contains(wanted) {
+            return body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_mins(1),
+            "{url} never showed {wanted:?}; last:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `--metrics-listen` (#16): the active node says it is active, a standby that it stands by,
+/// and the standby says it took over once the active node is killed. SQLite: a file lock on
+/// one host stands in for the advisory lock; the metrics are the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_say_who_is_active() {
+    let upstream = Upstream::start().await;
+    let db = TestDb::sqlite();
+    let (mut first, first_url) = metrics_node(&upstream, &db).await;
+    let metrics = wait_for(&format!("{first_url}/metrics"), "grunndata_sync_active 1").await;
+    assert!(metrics.contains("# TYPE grunndata_sync_records_applied_total counter"));
+    let lagging = wait_for(
+        &format!("{first_url}/metrics"),
+        "grunndata_register_lag_seconds{register=\"ar\"}",
+    )
+    .await;
+    assert!(lagging.contains("grunndata_mirror_up 1"), "{lagging}");
+    let (status, health) = get_text(&format!("{first_url}/health")).await;
+    assert_eq!(status, 200, "{health}");
+    let health: serde_json::Value = serde_json::from_str(&health).expect("JSON");
+    assert_eq!(health["role"], "active");
+    assert_eq!(health["registers"].as_array().map(Vec::len), Some(4));
+
+    let (mut second, second_url) = metrics_node(&upstream, &db).await;
+    wait_for(&format!("{second_url}/metrics"), "grunndata_sync_active 0").await;
+    let (status, health) = get_text(&format!("{second_url}/health")).await;
+    assert_eq!(status, 200, "a standby is healthy: {health}");
+    assert!(health.contains("\"role\":\"standby\""), "{health}");
+
+    first.start_kill().expect("SIGKILL");
+    let _ = first.wait().await;
+    wait_for(&format!("{second_url}/metrics"), "grunndata_sync_active 1").await;
+    let (_, health) = get_text(&format!("{second_url}/health")).await;
+    assert!(health.contains("\"role\":\"active\""), "{health}");
+    second.start_kill().expect("SIGKILL");
+    let _ = second.wait().await;
+    upstream.fake.shutdown().await;
+}

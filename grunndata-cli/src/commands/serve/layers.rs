@@ -70,6 +70,38 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     response
 }
 
+/// Middleware: a request not answered within `limit` gets 503 with the reason (as an
+/// `OperationOutcome` under `/fhir`): usually the mirror's database is unreachable.
+pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let fhir = request.uri().path().starts_with("/fhir");
+    if let Ok(response) = tokio::time::timeout(limit, next.run(request)).await {
+        return response;
+    }
+    let reason = format!(
+        "no answer within {}: the mirror may be unreachable; try again",
+        humantime::format_duration(limit)
+    );
+    let body = if fhir {
+        serde_json::json!({
+            "resourceType": "OperationOutcome",
+            "issue": [{ "severity": "error", "code": "timeout", "diagnostics": reason }],
+        })
+    } else {
+        serde_json::json!({ "error": reason })
+    };
+    let content_type = if fhir {
+        "application/fhir+json"
+    } else {
+        "application/json"
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 /// Middleware: a weak `ETag` (SHA-256 of the body) on successful `GET`s, and `304 Not
 /// Modified` when `If-None-Match` names it. Weak, because gzip changes the bytes, not the
 /// representation.

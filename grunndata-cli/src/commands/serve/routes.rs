@@ -7,7 +7,6 @@ use axum::http::{Method, StatusCode};
 use axum::middleware;
 use axum::routing::{MethodRouter, get, post};
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
 
 use super::auth::{self, Scope};
 use super::layers::{self, Limits, MAX_BODY_BYTES};
@@ -376,9 +375,9 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             limits.max_concurrency,
         ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+        .layer(middleware::from_fn_with_state(
             limits.request_timeout,
+            layers::timeout,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

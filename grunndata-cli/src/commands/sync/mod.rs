@@ -1,5 +1,6 @@
 //! `grunndata sync`: bring the mirror up to date, once or on an interval.
 
+mod metrics;
 mod progress;
 mod report;
 mod standby;
@@ -55,6 +56,12 @@ pub struct SyncArgs {
     /// as its standby and take over when it goes.
     #[arg(long)]
     watch: bool,
+
+    /// With `--watch`: serve `/metrics` (Prometheus text) and `/health` (JSON) on this
+    /// address — active or standby, per register lag, records applied, quarantined, sequence
+    /// gaps, failed runs. Port 0 picks a free one; the address is printed on stderr.
+    #[arg(long, value_name = "ADDR", requires = "watch")]
+    metrics_listen: Option<std::net::SocketAddr>,
 
     /// Pause between runs with `--watch`. Default: `[sync] interval`.
     #[arg(long, value_name = "DURATION", requires = "watch", value_parser = humantime::parse_duration)]
@@ -124,6 +131,19 @@ impl SyncArgs {
         let store = MirrorArgs::open(&config).await?;
         let stop = CancellationToken::new();
         tokio::spawn(stop_on_signal(stop.clone()));
+        let metrics = Arc::new(metrics::SyncMetrics::default());
+        if let Some(listen) = self.metrics_listen {
+            let address = metrics::serve(
+                listen,
+                Arc::clone(&metrics),
+                store.clone(),
+                &registers,
+                stop.clone(),
+            )
+            .await?;
+            eprintln!("metrics on http://{address}/metrics");
+            tracing::info!(%address, "serving metrics and health");
+        }
         let lock = if self.watch {
             let Some(lock) =
                 standby::wait_for_lock(&store, config.sync.standby_poll, &stop).await?
@@ -135,6 +155,7 @@ impl SyncArgs {
         } else {
             store.writer_lock().await?
         };
+        metrics.set_active(true);
         if registers.contains(&Register::Preg) {
             track_configured(&config, &store).await?;
         }
@@ -163,6 +184,7 @@ impl SyncArgs {
         let mut lock = lock;
         loop {
             let report = engine.run(&registers, &request).await;
+            metrics.record(&report);
             self.print(&report)?;
             apply_audit_retention(&config, &store).await?;
             if !self.watch || self.once || stop.is_cancelled() {
@@ -171,6 +193,7 @@ impl SyncArgs {
             }
             if !lock.is_held().await {
                 tracing::warn!("lost the writer lock; standing by");
+                metrics.set_active(false);
                 drop(lock);
                 let Some(taken) =
                     standby::wait_for_lock(&store, config.sync.standby_poll, &stop).await?
@@ -179,6 +202,7 @@ impl SyncArgs {
                     return Ok(Outcome::Success);
                 };
                 lock = taken;
+                metrics.set_active(true);
                 continue;
             }
             tokio::select! {

@@ -19,6 +19,9 @@ use super::value::Kind;
 use super::versions::{applied_versions, check_versions, migrate_error, require_versions};
 use super::{StoreError, StoreOptions};
 
+/// How long a read-only store waits for a connection before a lookup fails.
+const READ_ONLY_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The embedded PostgreSQL migrations.
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -108,9 +111,17 @@ fn backend(
     options: &StoreOptions,
     read_only: bool,
 ) -> PgBackend {
+    // A lookup node answers people: while the database is away it should say so within a
+    // request's time, not wait a minute (the pool retries a refused connect until then). A
+    // sync node may wait out a restart.
+    let acquire_timeout = if read_only {
+        READ_ONLY_ACQUIRE_TIMEOUT
+    } else {
+        Duration::from_mins(1)
+    };
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections.max(2))
-        .acquire_timeout(Duration::from_mins(1))
+        .acquire_timeout(acquire_timeout)
         .connect_lazy_with(connect_options.clone());
     PgBackend {
         pool,
