@@ -10,7 +10,7 @@ use grunndata_sync::synth::{AnomalyOptions, Synth, SynthConfig};
 
 use crate::databases::{Backend, Databases};
 use crate::report::{Bound, LatencyRow, RateRow, Report, TargetRow, TimeRow};
-use crate::steps::{audit, bulk, check, incremental, lookup, propagation, serve};
+use crate::steps::{audit, bulk, check, incremental, lookup, propagation, scaleout, serve};
 
 /// The synthetic world's seed: every run of every machine generates the same data.
 const SEED: u64 = 42;
@@ -32,6 +32,8 @@ pub enum Step {
     Serve,
     /// PostgreSQL: a commit reaching two `grunndata serve` processes' caches.
     Propagation,
+    /// PostgreSQL: two `grunndata serve` nodes under `wrk`, idle and while changes commit.
+    Scaleout,
 }
 
 /// What a run is asked to do.
@@ -168,6 +170,7 @@ async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
         Step::Audit,
         Step::Serve,
         Step::Propagation,
+        Step::Scaleout,
     ]
     .iter()
     .any(|step| steps.contains(step))
@@ -197,6 +200,13 @@ async fn steps(bench: &Bench) -> anyhow::Result<Measured> {
             measured
                 .serve
                 .extend(propagation::run_step(bench, &postgres.url).await?);
+        }
+        if steps.contains(&Step::Scaleout)
+            && let Some(postgres) = mirrors.iter().find(|m| m.backend == Backend::Postgres)
+        {
+            measured
+                .serve
+                .extend(scaleout::run_step(bench, &postgres.url).await?);
         }
         if steps.contains(&Step::Check) {
             measured.check.extend(check::run_step(bench, &mirrors)?);

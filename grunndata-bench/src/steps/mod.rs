@@ -8,6 +8,7 @@ pub mod check;
 pub mod incremental;
 pub mod lookup;
 pub mod propagation;
+pub mod scaleout;
 pub mod serve;
 pub mod sync;
 

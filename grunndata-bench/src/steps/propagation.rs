@@ -29,7 +29,7 @@ pub mod names {
 }
 
 /// A child process killed when dropped.
-struct Killed(Child);
+pub(crate) struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -39,7 +39,7 @@ impl Drop for Killed {
 }
 
 /// Starts `grunndata serve --no-auth` on loopback over `url`; returns it and its base URL.
-fn serve(url: &str) -> anyhow::Result<(Killed, String)> {
+pub(crate) fn serve(url: &str) -> anyhow::Result<(Killed, String)> {
     let binary = std::env::current_exe()?.with_file_name("grunndata");
     let mut child = Command::new(&binary)
         .args(["serve", "--no-auth", "--listen", "127.0.0.1:0", "--db", url])

@@ -134,23 +134,33 @@ pub async fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow
 }
 
 /// One `wrk` measurement.
-struct Wrk {
-    per_second: f64,
-    p50_ns: f64,
-    p99_ns: f64,
+pub(crate) struct Wrk {
+    pub(crate) per_second: f64,
+    pub(crate) p50_ns: f64,
+    pub(crate) p99_ns: f64,
 }
 
 fn wrk(url: &str, header: Option<&str>) -> anyhow::Result<Wrk> {
+    wrk_with(url, header, CONNECTIONS, DURATION)
+}
+
+/// `wrk -t2 -c<connections> -d<duration> --latency`; fails on any non-2xx answer or error.
+pub(crate) fn wrk_with(
+    url: &str,
+    header: Option<&str>,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<Wrk> {
     let mut command = Command::new("wrk");
     command
-        .args(["-t", "2", "-c", &CONNECTIONS.to_string(), "--latency"])
-        .args(["-d", &format!("{}s", DURATION.as_secs())]);
+        .args(["-t", "2", "-c", &connections.to_string(), "--latency"])
+        .args(["-d", &format!("{}s", duration.as_secs())]);
     if let Some(header) = header {
         command.args(["-H", header]);
     }
     let output = command.arg(url).output().context("running wrk")?;
     let text = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() || text.contains("Non-2xx") {
+    if !output.status.success() || text.contains("Non-2xx") || text.contains("Socket errors") {
         bail!("wrk against {url} failed or saw errors:\n{text}");
     }
     parse_wrk(&text).with_context(|| format!("reading wrk's output:\n{text}"))

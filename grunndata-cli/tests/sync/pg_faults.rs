@@ -337,3 +337,69 @@ async fn serve_and_sync_ride_out_a_database_restart_and_dropped_connections() {
     assert_eq!(status, 200, "serve is ready again without a restart");
     upstream.fake.shutdown().await;
 }
+
+/// Cross-process invalidation (#16): two `serve` processes, running under a lookup role that
+/// may only read the mirror and insert audit rows, answer a party from their caches; after a
+/// `grunndata sync` that changed it returns, both answer the new value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serve_nodes_see_a_sync_commit() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let upstream = Upstream::start().await;
+    track(&upstream, &db).await;
+    let synced = run(&upstream, &db, &["sync"]).await;
+    assert!(synced.status.success(), "{}", stderr(&synced));
+
+    // The least-privileged role of docs/deploy.md.
+    let mut url = reqwest::Url::parse(&db.url).expect("url");
+    let database = url.path().trim_start_matches('/').to_owned();
+    let role = format!("{database}_lookup");
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .expect("admin connection");
+    for statement in [
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT CONNECT ON DATABASE {database} TO {role}"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT INSERT ON audit_log TO {role}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|error| panic!("{statement}: {error}"));
+    }
+    url.set_username(&role).expect("username");
+    let lookup_url = url.to_string();
+
+    let (mut one, first) = serve(&upstream, &lookup_url).await;
+    let (mut two, second) = serve(&upstream, &lookup_url).await;
+    let her_id = synth().ar_her_id(0);
+    let paths = [
+        format!("{first}/v1/parties/{her_id}"),
+        format!("{second}/v1/parties/{her_id}"),
+    ];
+    for path in &paths {
+        let (status, body) = get(path).await.expect("answer");
+        assert_eq!(status, 200, "{body}");
+        assert!(!body.contains("Endret 7"));
+    }
+    change_upstream(&upstream, 7).await;
+    let synced = run(&upstream, &db, &["sync"]).await;
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    for path in &paths {
+        wait_for(path, "Endret 7", "after the sync returned").await;
+    }
+    for child in [&mut one, &mut two] {
+        child.start_kill().expect("SIGKILL");
+        let _ = child.wait().await;
+    }
+    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP OWNED BY {role}")))
+        .execute(&mut admin)
+        .await;
+    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP ROLE {role}")))
+        .execute(&mut admin)
+        .await;
+    upstream.fake.shutdown().await;
+}
