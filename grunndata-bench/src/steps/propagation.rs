@@ -4,8 +4,6 @@
 //! servers answer the new value. The commit's `pg_notify` reaches their `LISTEN`; the
 //! version poll (1 s) is the backstop that would otherwise bound it.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -13,6 +11,7 @@ use grunndata_sync::core::id::HprNumber;
 use grunndata_sync::core::model::HealthPersonnel;
 use grunndata_sync::store::{Batch, Store};
 
+use super::serve::{Killed, start_serve};
 use crate::report::LatencyRow;
 use crate::run::Bench;
 use crate::stats::percentile;
@@ -28,37 +27,9 @@ pub mod names {
     pub const BOTH: &str = "PostgreSQL commit → 2 serve processes answer it (LISTEN/NOTIFY)";
 }
 
-/// A child process killed when dropped.
-pub(crate) struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `grunndata serve --no-auth` on loopback over `url`; returns it and its base URL.
+/// `grunndata serve --no-auth` on loopback over `url`; returns it and its base URL.
 pub(crate) fn serve(url: &str) -> anyhow::Result<(Killed, String)> {
-    let binary = std::env::current_exe()?.with_file_name("grunndata");
-    let mut child = Command::new(&binary)
-        .args(["serve", "--no-auth", "--listen", "127.0.0.1:0", "--db", url])
-        .env("RUST_LOG", "warn")
-        .env_remove("GRUNNDATA_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {} (build it beside the bench)", binary.display()))?;
-    let stdout = child.stdout.take().context("the server's stdout")?;
-    let server = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .with_context(|| format!("grunndata serve said {line:?}"))?
-        .to_owned();
-    Ok((server, base))
+    start_serve(url, &["--no-auth"])
 }
 
 /// Runs the step against the PostgreSQL mirror at `url`.

@@ -37,13 +37,38 @@ pub mod names {
 }
 
 /// A child process killed when dropped.
-struct Killed(Child);
+pub(crate) struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Starts `grunndata serve --listen 127.0.0.1:0 --db URL ARGS` (the binary beside the
+/// bench); returns it and its base URL, once it listens.
+pub(crate) fn start_serve(url: &str, args: &[&str]) -> anyhow::Result<(Killed, String)> {
+    let binary = std::env::current_exe()?.with_file_name("grunndata");
+    let mut child = Command::new(&binary)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", url])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("GRUNNDATA_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {} (build it beside the bench)", binary.display()))?;
+    let stdout = child.stdout.take().context("the server's stdout")?;
+    let server = Killed(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .with_context(|| format!("grunndata serve said {line:?}"))?
+        .to_owned();
+    Ok((server, base))
 }
 
 /// Runs the step against the SQLite mirror at `url`.
@@ -70,26 +95,11 @@ pub async fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow
     let encoding = jsonwebtoken::EncodingKey::from_ec_pem(key.pkcs8_pem()?.expose().as_bytes())?;
     let token = jsonwebtoken::encode(&header, &claims, &encoding)?;
 
-    let binary = std::env::current_exe()?.with_file_name("grunndata");
-    let mut child = Command::new(&binary)
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", url])
-        .args(["--issuer", ISSUER, "--audience", AUDIENCE, "--jwks"])
-        .arg(&jwks)
-        .env("RUST_LOG", "warn")
-        .env_remove("GRUNNDATA_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {} (build it beside the bench)", binary.display()))?;
-    let stdout = child.stdout.take().context("the server's stdout")?;
-    let server = Killed(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .with_context(|| format!("grunndata serve said {line:?}"))?
-        .to_owned();
+    let jwks = jwks.to_string_lossy();
+    let (server, base) = start_serve(
+        url,
+        &["--issuer", ISSUER, "--audience", AUDIENCE, "--jwks", &jwks],
+    )?;
 
     let hpr = bench.synth.hpr_number(0);
     let fhir = format!("{base}/fhir/Practitioner/{hpr}");

@@ -82,10 +82,10 @@ impl Cluster {
         Some(cluster)
     }
 
-    /// Runs a server binary (as `postgres` when we are root) and requires success.
-    fn pg(&self, program: &str, args: &[&str], paths: &[&Path]) {
+    /// A server binary, to run as `postgres` when we are root (the server refuses root).
+    fn command(&self, program: &str) -> std::process::Command {
         let binary = self.bin.join(program);
-        let mut command = if self.as_postgres {
+        if self.as_postgres {
             let mut command = std::process::Command::new("setpriv");
             command
                 .args([
@@ -98,8 +98,13 @@ impl Cluster {
             command
         } else {
             std::process::Command::new(&binary)
-        };
-        let output = command
+        }
+    }
+
+    /// Runs a server binary and requires success.
+    fn pg(&self, program: &str, args: &[&str], paths: &[&Path]) {
+        let output = self
+            .command(program)
             .args(args)
             .args(paths)
             .stdin(Stdio::null())
@@ -136,22 +141,8 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let binary = self.bin.join("pg_ctl");
-        let mut command = if self.as_postgres {
-            let mut command = std::process::Command::new("setpriv");
-            command
-                .args([
-                    "--reuid=postgres",
-                    "--regid=postgres",
-                    "--init-groups",
-                    "--",
-                ])
-                .arg(&binary);
-            command
-        } else {
-            std::process::Command::new(&binary)
-        };
-        let _ = command
+        let _ = self
+            .command("pg_ctl")
             .args(["stop", "-m", "immediate", "-D"])
             .arg(&self.data)
             .output();

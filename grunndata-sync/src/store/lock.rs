@@ -35,6 +35,10 @@ use super::value::{Kind, Value};
 pub struct WriterLock {
     inner: Held,
     /// The fencing epoch this holder writes under (PostgreSQL), `0` where none.
+    #[cfg_attr(
+        not(feature = "postgres"),
+        allow(dead_code, reason = "only PostgreSQL fences")
+    )]
     pub(crate) epoch: i64,
 }
 
@@ -60,6 +64,10 @@ impl WriterLock {
     /// Whether the lock is still held: on PostgreSQL, whether its session still answers (a
     /// node that finds it gone should stand by again; its writes are refused anyway). A file
     /// lock cannot be lost while the process lives.
+    #[cfg_attr(
+        not(feature = "postgres"),
+        allow(clippy::unused_async, reason = "only PostgreSQL awaits here")
+    )]
     pub async fn is_held(&mut self) -> bool {
         match &mut self.inner {
             #[cfg(feature = "sqlite")]

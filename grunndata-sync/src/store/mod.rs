@@ -509,6 +509,13 @@ impl Store {
     }
 
     /// The schema named in cross-process commit notices: `Some` on PostgreSQL only.
+    #[cfg_attr(
+        not(all(feature = "sqlite", feature = "postgres")),
+        allow(
+            clippy::unnecessary_wraps,
+            reason = "with one backend built, always `None` or always `Some`"
+        )
+    )]
     fn notice_scope(&self) -> Option<String> {
         match &self.backend {
             #[cfg(feature = "sqlite")]

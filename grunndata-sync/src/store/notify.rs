@@ -126,6 +126,7 @@ pub(crate) fn encode(schema: &str, from: u64, notice: &CommitNotice) -> String {
 }
 
 /// The notice in `payload` if it is about mirror `schema` and was not sent by store `me`.
+#[cfg(feature = "postgres")]
 pub(crate) fn decode(payload: &str, schema: &str, me: u64) -> Option<CommitNotice> {
     let wire: Wire = serde_json::from_str(payload).ok()?;
     (wire.schema == schema && wire.from != me).then(|| CommitNotice {
@@ -137,6 +138,7 @@ pub(crate) fn decode(payload: &str, schema: &str, me: u64) -> Option<CommitNotic
 
 /// "Anything in `register` may have changed": what a listener announces after it may have
 /// missed notices (its connection was lost). The version matches no real one.
+#[cfg(feature = "postgres")]
 pub(crate) fn everything(register: Register) -> CommitNotice {
     CommitNotice {
         register,
@@ -145,7 +147,7 @@ pub(crate) fn everything(register: Register) -> CommitNotice {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "postgres"))]
 mod tests {
     use super::*;
 
