@@ -274,8 +274,10 @@ async fn serve_and_sync_ride_out_a_database_restart_and_dropped_connections() {
     }
     drop(admin);
 
-    // 1. A restart of the database (fast shutdown: connections are cut).
+    // 1. A restart of the database (fast shutdown: connections are cut). A second node
+    //    started while it is down waits for it instead of exiting, then stands by.
     cluster.ctl("stop");
+    let mut late = background(&upstream, &url, &["sync", "--watch", "--interval", "300ms"]);
     for _ in 0..10 {
         acceptable(get(&personnel).await.as_ref());
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -286,6 +288,10 @@ async fn serve_and_sync_ride_out_a_database_restart_and_dropped_connections() {
     assert!(clean.status.success(), "{}", stderr(&clean));
     // The sync node recovered (it applied the change) and serve sees it.
     wait_for(&parties, "Endret 1", "after the restart").await;
+    assert!(
+        late.try_wait().expect("try_wait").is_none(),
+        "a node started while the database was down exited instead of waiting"
+    );
 
     // 2. The sync's connections dropped in the middle of applying a round of changes.
     change_upstream(&upstream, 2).await;

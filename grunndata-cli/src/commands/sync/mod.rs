@@ -128,9 +128,11 @@ impl SyncArgs {
             return Err(InvalidInput("no register to sync (--source)".to_owned()).into());
         }
         let request = self.request(&registers)?;
-        let store = MirrorArgs::open(&config).await?;
         let stop = CancellationToken::new();
         tokio::spawn(stop_on_signal(stop.clone()));
+        let Some(store) = self.open(&config, &stop).await? else {
+            return Ok(Outcome::Success);
+        };
         let metrics = Arc::new(metrics::SyncMetrics::default());
         if let Some(listen) = self.metrics_listen {
             let address = metrics::serve(
@@ -211,6 +213,37 @@ impl SyncArgs {
                     store.close().await;
                     return Ok(Outcome::Success);
                 }
+            }
+        }
+    }
+
+    /// Opens the mirror; with `--watch`, waits while its database cannot be reached (`None`
+    /// when stopped meanwhile), so a node started during a database restart still comes up.
+    async fn open(
+        &self,
+        config: &Config,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<Option<Store>> {
+        let mut said = false;
+        loop {
+            match MirrorArgs::open(config).await {
+                Ok(store) => return Ok(Some(store)),
+                Err(error)
+                    if self.watch
+                        && error
+                            .downcast_ref::<grunndata_sync::store::StoreError>()
+                            .is_some_and(standby::is_transient) =>
+                {
+                    if !said {
+                        tracing::warn!(error = %format!("{error:#}"), "the mirror's database cannot be reached; trying again");
+                        said = true;
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(config.sync.standby_poll) => {}
+                () = stop.cancelled() => return Ok(None),
             }
         }
     }
