@@ -503,6 +503,7 @@ impl Store {
                 backend.schema.clone(),
                 self.notifier.instance(),
                 self.notifier.clone(),
+                std::sync::Arc::clone(&backend.listening),
             );
         }
         receiver

@@ -6,7 +6,13 @@
 //! A lost connection may have lost notices: the listener then announces every register as
 //! changed before it listens again (sqlx reconnects and re-subscribes). The version poll of
 //! the `Registry` stays the backstop, bounding staleness even with no listener at all.
+//!
+//! The task ends when the pool is closed, or when nobody has subscribed for a while (every
+//! `Registry` of the store dropped): it then gives its connection back, and the next
+//! subscriber starts a new one.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgListener, PgPool};
@@ -16,21 +22,39 @@ use crate::store::notify::{self, Notifier};
 
 /// Pause before trying again after a failed connect or receive.
 const RETRY: Duration = Duration::from_secs(1);
+/// How often the task checks that someone still subscribes.
+const IDLE_CHECK: Duration = Duration::from_secs(30);
 
-/// Starts the listener task; it ends when the pool is closed.
-pub(crate) fn spawn(pool: PgPool, schema: String, me: u64, notifier: Notifier) {
+/// Starts the listener task; `listening` is cleared when it ends.
+pub(crate) fn spawn(
+    pool: PgPool,
+    schema: String,
+    me: u64,
+    notifier: Notifier,
+    listening: Arc<AtomicBool>,
+) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        listening.store(false, Ordering::Release);
         return;
     };
     runtime.spawn(async move {
-        let closed = pool.close_event();
-        tokio::select! {
-            () = closed => {}
-            () = listen(&pool, &schema, me, &notifier) => {}
+        loop {
+            let closed = pool.close_event();
+            let idle = tokio::select! {
+                () = closed => false,
+                () = listen(&pool, &schema, me, &notifier) => true,
+            };
+            listening.store(false, Ordering::Release);
+            // A subscriber that came between the idle check and the flag found the flag
+            // still set and started nothing: keep listening for it.
+            if !(idle && notifier.is_watched() && !listening.swap(true, Ordering::AcqRel)) {
+                return;
+            }
         }
     });
 }
 
+/// Listens until nobody subscribes any more.
 async fn listen(pool: &PgPool, schema: &str, me: u64, notifier: &Notifier) {
     let mut listener = loop {
         match connect(pool).await {
@@ -42,7 +66,14 @@ async fn listen(pool: &PgPool, schema: &str, me: u64, notifier: &Notifier) {
         }
     };
     loop {
-        match listener.try_recv().await {
+        let received = tokio::time::timeout(IDLE_CHECK, listener.try_recv()).await;
+        if !notifier.is_watched() {
+            return;
+        }
+        let Ok(received) = received else {
+            continue;
+        };
+        match received {
             Ok(Some(notification)) => {
                 if let Some(notice) = notify::decode(notification.payload(), schema, me) {
                     notifier.send(notice);
