@@ -335,9 +335,12 @@ pub fn targets(measured: &Measured, scale: f64) -> Vec<TargetRow> {
         let target = if (scale - 1.0).abs() < f64::EPSILON {
             format!("check of a national-scale mirror, {} (s)", row.backend)
         } else {
+            // Tracked persons stay at 20 000 whatever the scale, so their share is
+            // multiplied too: an estimate, not a measurement (the national run measures it).
             format!(
-                "check, {}, extrapolated linearly from scale {scale} to national (s)",
-                row.backend
+                "check, {}, estimated: scale {scale} × {:.0}, tracked persons included (s)",
+                row.backend,
+                1.0 / scale
             )
         };
         targets.push(TargetRow::new(

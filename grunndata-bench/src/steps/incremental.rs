@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use chrono::Utc;
+use grunndata_sync::core::id::OrgNumber;
 use grunndata_sync::core::model::Organisation;
 use grunndata_sync::store::{Batch, Register, Store};
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
             ));
             let answer = crate::child::run::<_, Applied>(&Request::StoreChanges {
                 url: mirror.url.clone(),
-                changes: bench.settings.changes,
+                keys: distinct_units(bench),
                 round: round as u64,
             })?;
             let (rates, peak) = &mut store[index];
@@ -80,7 +81,7 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
             Some(peak),
         ));
         rows.push(RateRow::new(
-            "store alone (pages of 1000 content changes, each with its cursor)",
+            "store alone (distinct units, pages of 1000 content changes, each with its cursor)",
             mirror.backend,
             bench.settings.changes,
             store_rates,
@@ -125,38 +126,51 @@ pub struct Applied {
     pub seconds: f64,
 }
 
-/// Child side: `changes` content changes to up to a thousand stored Brreg records, applied in
-/// pages of 1000 each committed with a cursor, as the engine commits feed pages.
-pub async fn store_changes(url: &str, changes: u64, round: u64) -> anyhow::Result<Applied> {
+/// The organisation numbers of the first `--changes` main units of the synthetic world: each
+/// unit once (the world has more units than any run changes).
+fn distinct_units(bench: &Bench) -> Vec<String> {
+    let total = bench.synth.counts().enheter;
+    (0..bench.settings.changes.min(total))
+        .map(|index| bench.synth.enhet_orgnr(index))
+        .collect()
+}
+
+/// Child side: one content change to each stored Brreg unit of `keys` (distinct), applied in
+/// pages of 1000, each committed with a cursor, as the engine commits feed pages. The records
+/// are read before the clock starts; units the mirror does not hold (deleted upstream) are
+/// left out and not counted.
+pub async fn store_changes(url: &str, keys: &[String], round: u64) -> anyhow::Result<Applied> {
     let store = Store::open(url).await?;
-    let current: Vec<Organisation> = store
-        .search::<Organisation>("as", u32::try_from(PAGE).unwrap_or(1000))
-        .await?
-        .into_iter()
-        .map(|stored| stored.record)
-        .collect();
+    let mut current: Vec<Organisation> = Vec::with_capacity(keys.len());
+    for key in keys {
+        let orgnr: OrgNumber = key.parse()?;
+        if let Some(stored) = store.get::<Organisation>(&orgnr).await? {
+            current.push(stored.record);
+        }
+    }
     anyhow::ensure!(
-        current.len() as u64 == PAGE,
-        "the mirror holds {} Brreg records named \"as\", fewer than a page",
-        current.len()
+        current.len() * 10 >= keys.len() * 9,
+        "the mirror holds only {} of the {} units to change",
+        current.len(),
+        keys.len()
     );
     // The cursor is put back afterwards: the next feed round goes on from where it was.
     let cursor = store.sync_state(Register::Brreg).await?.cursor;
     let started = Instant::now();
     let mut applied = 0;
-    let mut page = 0_u64;
-    while applied < changes {
+    for (page, chunk) in current
+        .chunks(usize::try_from(PAGE).unwrap_or(1000))
+        .enumerate()
+    {
         let now = Utc::now();
         let mut batch =
             Batch::new(now).cursor(cursor.clone().unwrap_or_else(|| format!("bench-{page}")));
-        let take = usize::try_from((changes - applied).min(PAGE)).unwrap_or(1000);
-        for record in current.iter().take(take) {
+        for record in chunk {
             let mut changed = record.clone();
             changed.name = Some(format!("STORE ENDRET {round}-{page}"));
             batch = batch.upsert(changed, None, now);
         }
         applied += store.apply(batch).await?.changed;
-        page += 1;
     }
     let seconds = started.elapsed().as_secs_f64();
     store.close().await;

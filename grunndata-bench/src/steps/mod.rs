@@ -34,13 +34,13 @@ pub enum Request {
         #[serde(default)]
         resnapshot: bool,
     },
-    /// Apply `changes` content changes to Brreg records, in pages of 1000 with cursors, to
-    /// the store directly.
+    /// Apply one content change to each of the Brreg units `keys` (distinct), in pages of
+    /// 1000 with cursors, to the store directly.
     StoreChanges {
         /// The mirror.
         url: String,
-        /// How many changes.
-        changes: u64,
+        /// The organisation numbers to change, each once.
+        keys: Vec<String>,
         /// Which round this is (the changed names differ per round).
         round: u64,
     },
@@ -86,11 +86,9 @@ pub async fn serve(request: Request) -> anyhow::Result<()> {
         Request::Audit { url, config, load } => {
             crate::child::answer(audit::run(&url, &config, load).await?)
         }
-        Request::StoreChanges {
-            url,
-            changes,
-            round,
-        } => crate::child::answer(incremental::store_changes(&url, changes, round).await?),
+        Request::StoreChanges { url, keys, round } => {
+            crate::child::answer(incremental::store_changes(&url, &keys, round).await?)
+        }
         Request::Lookup { url, lookups, runs } => {
             crate::child::answer(lookup::run(&url, lookups, runs).await?)
         }
