@@ -58,7 +58,7 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
             ));
             let answer = crate::child::run::<_, Applied>(&Request::StoreChanges {
                 url: mirror.url.clone(),
-                keys: distinct_units(bench),
+                keys: distinct_units(bench)?,
                 round: round as u64,
             })?;
             let (rates, peak) = &mut store[index];
@@ -126,23 +126,34 @@ pub struct Applied {
     pub seconds: f64,
 }
 
-/// The organisation numbers of the first `--changes` main units of the synthetic world: each
-/// unit once (the world has more units than any run changes).
-fn distinct_units(bench: &Bench) -> Vec<String> {
+/// A file listing the organisation numbers of the first `--changes` main units of the
+/// synthetic world, one per line: each unit once (the world has more units than a run changes).
+fn distinct_units(bench: &Bench) -> anyhow::Result<std::path::PathBuf> {
     let total = bench.synth.counts().enheter;
-    (0..bench.settings.changes.min(total))
+    let keys: Vec<String> = (0..bench.settings.changes.min(total))
         .map(|index| bench.synth.enhet_orgnr(index))
-        .collect()
+        .collect();
+    let path = bench.dir.join("store-changes-keys.txt");
+    std::fs::write(&path, keys.join("\n"))?;
+    Ok(path)
 }
 
 /// Child side: one content change to each stored Brreg unit of `keys` (distinct), applied in
 /// pages of 1000, each committed with a cursor, as the engine commits feed pages. The records
 /// are read before the clock starts; units the mirror does not hold (deleted upstream) are
 /// left out and not counted.
-pub async fn store_changes(url: &str, keys: &[String], round: u64) -> anyhow::Result<Applied> {
+pub async fn store_changes(
+    url: &str,
+    keys: &std::path::Path,
+    round: u64,
+) -> anyhow::Result<Applied> {
+    let keys: Vec<String> = std::fs::read_to_string(keys)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
     let store = Store::open(url).await?;
     let mut current: Vec<Organisation> = Vec::with_capacity(keys.len());
-    for key in keys {
+    for key in &keys {
         let orgnr: OrgNumber = key.parse()?;
         if let Some(stored) = store.get::<Organisation>(&orgnr).await? {
             current.push(stored.record);

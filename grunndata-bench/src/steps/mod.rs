@@ -39,8 +39,9 @@ pub enum Request {
     StoreChanges {
         /// The mirror.
         url: String,
-        /// The organisation numbers to change, each once.
-        keys: Vec<String>,
+        /// A file of the organisation numbers to change, one per line, each once (too many
+        /// for a command line).
+        keys: std::path::PathBuf,
         /// Which round this is (the changed names differ per round).
         round: u64,
     },
