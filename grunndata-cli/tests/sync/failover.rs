@@ -269,6 +269,10 @@ async fn metrics_and_health_say_who_is_active() {
     )
     .await;
     assert!(lagging.contains("grunndata_mirror_up 1"), "{lagging}");
+    assert!(
+        lagging.contains("grunndata_register_last_success_timestamp_seconds{register=\"ar\"}"),
+        "{lagging}"
+    );
     let (status, health) = get_text(&format!("{first_url}/health")).await;
     assert_eq!(status, 200, "{health}");
     let health: serde_json::Value = serde_json::from_str(&health).expect("JSON");

@@ -1,5 +1,5 @@
 //! `sync --watch --metrics-listen ADDR`: whether this node is the active syncer or a standby,
-//! and per register its lag, last success, records applied, quarantined, sequence gaps and
+//! and per register its last success, lag, records applied, quarantined, sequence gaps and
 //! failed runs, in the Prometheus text format at `/metrics`, and as JSON at `/health`.
 //!
 //! Counters count what this node did since it started; lag and last success are read from the
@@ -111,28 +111,32 @@ pub async fn serve(
     Ok(address)
 }
 
-/// Per register: seconds since the last successful run (from the mirror), if any.
-async fn lags(state: &AppState) -> Option<BTreeMap<Register, Option<f64>>> {
+/// Per register: when the last successful run ended (from the mirror), if one did.
+async fn last_successes(
+    state: &AppState,
+) -> Option<BTreeMap<Register, Option<chrono::DateTime<Utc>>>> {
     let states = state.store.sync_states().await.ok()?;
-    let now = Utc::now();
     Some(
         state
             .registers
             .iter()
             .map(|register| {
-                let lag = states
+                let at = states
                     .iter()
                     .find(|sync| sync.register == *register)
-                    .and_then(|sync| sync.last_success_at)
-                    .map(|at| {
-                        now.signed_duration_since(at)
-                            .to_std()
-                            .map_or(0.0, |lag| lag.as_secs_f64())
-                    });
-                (*register, lag)
+                    .and_then(|sync| sync.last_success_at);
+                (*register, at)
             })
             .collect(),
     )
+}
+
+/// Seconds from `at` to now (0 when `at` lies ahead).
+fn seconds_since(at: chrono::DateTime<Utc>) -> f64 {
+    Utc::now()
+        .signed_duration_since(at)
+        .to_std()
+        .map_or(0.0, |lag| lag.as_secs_f64())
 }
 
 async fn prometheus(State(state): State<AppState>) -> Response {
@@ -170,12 +174,21 @@ async fn prometheus(State(state): State<AppState>) -> Response {
             let _ = writeln!(out, "{name}{{register=\"{register}\"}} {figure}");
         }
     }
-    match lags(&state).await {
-        Some(lags) => {
+    match last_successes(&state).await {
+        Some(successes) => {
             out.push_str("# HELP grunndata_mirror_up Whether the mirror could be read.\n# TYPE grunndata_mirror_up gauge\ngrunndata_mirror_up 1\n");
+            out.push_str("# HELP grunndata_register_last_success_timestamp_seconds When the register's last sync run succeeded (0: never).\n# TYPE grunndata_register_last_success_timestamp_seconds gauge\n");
+            for (register, at) in &successes {
+                let at = at.map_or(0, |at| at.timestamp());
+                let _ = writeln!(
+                    out,
+                    "grunndata_register_last_success_timestamp_seconds{{register=\"{register}\"}} {at}"
+                );
+            }
             out.push_str("# HELP grunndata_register_lag_seconds Seconds since the register's last successful sync.\n# TYPE grunndata_register_lag_seconds gauge\n");
-            for (register, lag) in lags {
-                if let Some(lag) = lag {
+            for (register, at) in successes {
+                if let Some(at) = at {
+                    let lag = seconds_since(at);
                     let _ = writeln!(
                         out,
                         "grunndata_register_lag_seconds{{register=\"{register}\"}} {lag}"
@@ -201,7 +214,7 @@ async fn prometheus(State(state): State<AppState>) -> Response {
 async fn health(State(state): State<AppState>) -> Response {
     let active = state.metrics.active.load(Ordering::Acquire);
     let totals = state.metrics.totals();
-    let lags = lags(&state).await;
+    let successes = last_successes(&state).await;
     let registers: Vec<serde_json::Value> = state
         .registers
         .iter()
@@ -209,7 +222,8 @@ async fn health(State(state): State<AppState>) -> Response {
             let figures = totals.get(register).copied().unwrap_or_default();
             json!({
                 "register": register,
-                "lag_seconds": lags.as_ref().and_then(|lags| lags.get(register).copied().flatten()),
+                "last_success_at": successes.as_ref().and_then(|s| s.get(register).copied().flatten()),
+                "lag_seconds": successes.as_ref().and_then(|s| s.get(register).copied().flatten()).map(seconds_since),
                 "last_run_failed": figures.failing,
                 "applied": figures.applied,
                 "quarantined": figures.quarantined,
@@ -219,7 +233,7 @@ async fn health(State(state): State<AppState>) -> Response {
         })
         .collect();
     let failing = active && totals.values().any(|t| t.failing);
-    let healthy = lags.is_some() && !failing;
+    let healthy = successes.is_some() && !failing;
     let status = if healthy {
         StatusCode::OK
     } else {
@@ -227,7 +241,7 @@ async fn health(State(state): State<AppState>) -> Response {
     };
     let body = json!({
         "role": if active { "active" } else { "standby" },
-        "mirror_readable": lags.is_some(),
+        "mirror_readable": successes.is_some(),
         "healthy": healthy,
         "registers": registers,
     });
