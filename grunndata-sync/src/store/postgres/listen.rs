@@ -62,10 +62,16 @@ async fn listen(pool: &PgPool, schema: &str, me: u64, notifier: &Notifier) {
             Err(error) => {
                 tracing::warn!(error = %crate::error_chain(&error), "cannot LISTEN for other processes' commits yet; caches rely on the version poll");
                 tokio::time::sleep(RETRY).await;
+                if !notifier.is_watched() {
+                    return;
+                }
             }
         }
     };
     loop {
+        // The wait is cut every IDLE_CHECK to see whether anyone still subscribes. sqlx keeps
+        // bytes it has read in the connection's buffer, not in the future, so cutting a wait
+        // loses nothing; were a notice ever lost, the version poll would still catch it.
         let received = tokio::time::timeout(IDLE_CHECK, listener.try_recv()).await;
         if !notifier.is_watched() {
             return;
