@@ -6,13 +6,12 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use grunndata_sync::core::id::NationalId;
-use grunndata_sync::registry::{Caller, PersonAnswer};
+use grunndata_sync::registry::PersonAnswer;
 
+use super::body_response;
 use super::personnel::NinBody;
-use super::{body_response, purpose, view};
 use crate::commands::serve::auth::Principal;
-use crate::commands::serve::error::{ApiError, ApiResult};
+use crate::commands::serve::error::ApiResult;
 use crate::commands::serve::state::AppState;
 
 /// `POST /v1/persons/lookup` (as `grunndata person NIN --json`): 200 when found, 404 with
@@ -23,13 +22,7 @@ pub async fn lookup(
     body: Result<Json<NinBody>, JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(body) = body?;
-    let nin: NationalId = body
-        .nin
-        .parse()
-        .map_err(|error| ApiError::BadRequest(format!("invalid NIN: {error}")))?;
-    let purpose = purpose(body.purpose.as_deref())?;
-    let caller = Caller::new(principal.actor()).with_purpose(purpose);
-    let registry = view(&state, &principal, body.at).for_caller(caller);
+    let (nin, registry) = body.audited(&state, &principal)?;
     let answer = registry.person(&nin).await?;
     let status = match answer {
         PersonAnswer::Found(_) => StatusCode::OK,

@@ -11,7 +11,7 @@ use grunndata_sync::core::authz::Verdict;
 use grunndata_sync::core::codes::Category;
 use grunndata_sync::core::id::{HprNumber, NationalId};
 use grunndata_sync::core::model::HealthPersonnel;
-use grunndata_sync::registry::{Caller, Found};
+use grunndata_sync::registry::{Caller, Found, Registry};
 use serde::{Deserialize, Serialize};
 
 use super::{day, hpr, json_response, not_found, purpose, view};
@@ -99,6 +99,25 @@ pub struct NinBody {
     pub at: Option<NaiveDate>,
 }
 
+impl NinBody {
+    /// The number, and a registry view that audits the lookup with the token's caller and the
+    /// purpose, as of `at`: the one place the person-number routes read their body. 400
+    /// without a valid number or a purpose.
+    pub fn audited(
+        &self,
+        state: &AppState,
+        principal: &Principal,
+    ) -> Result<(NationalId, Registry), ApiError> {
+        let nin: NationalId = self
+            .nin
+            .parse()
+            .map_err(|error| ApiError::BadRequest(format!("invalid NIN: {error}")))?;
+        let purpose = purpose(self.purpose.as_deref())?;
+        let caller = Caller::new(principal.actor()).with_purpose(purpose);
+        Ok((nin, view(state, principal, self.at).for_caller(caller)))
+    }
+}
+
 /// `POST /v1/personnel/lookup` `{"nin", "purpose", "at"}`: personnel by NIN, audited.
 pub async fn by_nin(
     State(state): State<AppState>,
@@ -106,13 +125,7 @@ pub async fn by_nin(
     body: Result<Json<NinBody>, JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(body) = body?;
-    let nin: NationalId = body
-        .nin
-        .parse()
-        .map_err(|error| ApiError::BadRequest(format!("invalid NIN: {error}")))?;
-    let purpose = purpose(body.purpose.as_deref())?;
-    let caller = Caller::new(principal.actor()).with_purpose(purpose);
-    let registry = view(&state, &principal, body.at).for_caller(caller);
+    let (nin, registry) = body.audited(&state, &principal)?;
     Ok(match registry.find_personnel(nin).await? {
         Some(found) => personnel_answer(&found, day(body.at), true),
         None => not_found(),
