@@ -12,9 +12,13 @@ use super::schema::spec;
 use super::sql::placeholders;
 use super::value::{Kind, Value};
 use super::{Register, StoreError};
+use crate::store::DatabaseError;
 
 /// Whether `register` is in a bulk load (has dropped indexes).
-pub(crate) async fn active<C: Exec>(conn: &mut C, register: Register) -> Result<bool, sqlx::Error> {
+pub(crate) async fn active<C: Exec>(
+    conn: &mut C,
+    register: Register,
+) -> Result<bool, DatabaseError> {
     Ok(fetch_int(
         conn,
         "SELECT count(*) FROM bulk_dropped_index WHERE register = $1",

@@ -5,12 +5,12 @@
 //! national register never holds more than one row at a time. Nothing here writes.
 
 use super::exec::Exec;
+#[cfg(feature = "sqlite")]
+use super::sqlite;
 use super::value::{Kind, Row, Value};
 use super::{Backend, Register, Store, StoreError, StoreResult};
 #[cfg(feature = "postgres")]
 use sqlx::PgConnection;
-#[cfg(feature = "sqlite")]
-use sqlx::SqliteConnection;
 
 impl Store {
     /// Runs the read-only query `sql` with `args` on a reader connection and hands each row,

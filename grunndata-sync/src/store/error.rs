@@ -81,7 +81,7 @@ pub enum StoreError {
         location: String,
         /// The driver error.
         #[source]
-        source: sqlx::Error,
+        source: DatabaseError,
     },
 
     /// Applying the embedded schema migrations failed.
@@ -103,7 +103,7 @@ pub enum StoreError {
         register: Option<Register>,
         /// The driver error.
         #[source]
-        source: sqlx::Error,
+        source: DatabaseError,
     },
 
     /// A record could not be serialised to canonical JSON.
@@ -237,16 +237,44 @@ fn register_suffix(register: Option<Register>) -> String {
 
 impl StoreError {
     /// A [`StoreError::Database`] for `operation`, optionally on `register`.
-    pub(crate) fn db(
+    pub(crate) fn db<E: Into<DatabaseError>>(
         operation: &'static str,
         register: Option<Register>,
-    ) -> impl Fn(sqlx::Error) -> Self + Copy {
+    ) -> impl Fn(E) -> Self + Copy {
         move |source| Self::Database {
             operation,
             register,
-            source,
+            source: source.into(),
         }
     }
+
+    /// A [`StoreError::Connect`] to `location`.
+    pub(crate) fn connect<E: Into<DatabaseError>>(location: &str) -> impl Fn(E) -> Self + '_ {
+        move |source| Self::Connect {
+            location: location.to_owned(),
+            source: source.into(),
+        }
+    }
+}
+
+/// The driver's error behind a [`StoreError::Database`] or [`StoreError::Connect`]: sqlx for
+/// PostgreSQL (and the SQLite migrations), rusqlite for SQLite's statements.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DatabaseError {
+    /// An sqlx error.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A rusqlite (SQLite) error.
+    #[cfg(feature = "sqlite")]
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// A value could not be encoded for or decoded from a column.
+    #[error("column value: {0}")]
+    Value(String),
+    /// The store was closed ([`Store::close`](super::Store::close)).
+    #[error("the store is closed")]
+    Closed,
 }
 
 /// Shorthand for results of store operations.

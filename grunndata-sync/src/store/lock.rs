@@ -156,10 +156,7 @@ pub(crate) async fn postgres(
     let db = StoreError::db("taking the writer lock", None);
     let mut conn = PgConnection::connect_with(options)
         .await
-        .map_err(|source| StoreError::Connect {
-            location: location.to_owned(),
-            source,
-        })?;
+        .map_err(StoreError::connect(location))?;
     let scope = fetch_optional(
         &mut conn,
         "SELECT current_database()::text || '/' || coalesce(current_schema()::text, '')",

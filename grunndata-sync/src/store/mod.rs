@@ -64,15 +64,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 #[cfg(feature = "postgres")]
 use sqlx::PgConnection;
-#[cfg(feature = "sqlite")]
-use sqlx::SqliteConnection;
 
 pub use crate::core::register::{Register, UnknownRegister};
 pub use audit::{AuditEntry, AuditQuery, AuditRecord};
 pub use audit_sink::default_audit_path;
 pub use batch::{Batch, BatchOutcome, Change, Delete, QuarantineEntry, Snapshot, Upsert};
 pub use digest::{RecordDigest, RegisterDigest};
-pub use error::{StoreError, StoreResult};
+pub use error::{DatabaseError, StoreError, StoreResult};
 pub use location::{Location, default_sqlite_path, default_url};
 pub use lock::WriterLock;
 pub use notify::CommitNotice;
@@ -153,16 +151,17 @@ enum Backend {
 /// Runs `$body` with `$conn` bound to a reader connection of either backend.
 macro_rules! with_reader {
     ($store:expr, $op:expr, $register:expr, |$conn:ident| $body:expr) => {{
-        let db = StoreError::db($op, $register);
         match &$store.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => {
-                let mut pooled = backend.readers.acquire().await.map_err(db)?;
-                let $conn: &mut SqliteConnection = &mut pooled;
+                let db = StoreError::db($op, $register);
+                let mut pooled = backend.readers.acquire().map_err(db)?;
+                let $conn: &mut sqlite::SqliteConn = &mut pooled;
                 $body
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => {
+                let db = StoreError::db($op, $register);
                 let mut pooled = backend.pool.acquire().await.map_err(db)?;
                 let $conn: &mut PgConnection = &mut pooled;
                 $body
@@ -175,10 +174,10 @@ macro_rules! with_reader {
 /// committing on `Ok` and rolling back on `Err`.
 macro_rules! in_transaction {
     ($store:expr, $op:expr, $register:expr, |$conn:ident| $body:expr) => {{
-        let db = StoreError::db($op, $register);
         match &$store.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => {
+                let db = StoreError::db($op, $register);
                 // IMMEDIATE takes the write lock up front, so a second writer process waits
                 // (busy timeout) instead of failing when it upgrades a read.
                 let writer = backend
@@ -188,15 +187,18 @@ macro_rules! in_transaction {
                         location: backend.location(),
                         operation: $op,
                     })?;
-                let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+                let mut writer = writer.lock().await;
+                let writer = writer.as_mut().ok_or(DatabaseError::Closed).map_err(db)?;
+                let mut tx = sqlite::Transaction::begin(writer).await.map_err(db)?;
                 let result = {
-                    let $conn: &mut SqliteConnection = &mut tx;
+                    let $conn: &mut sqlite::SqliteConn = &mut tx;
                     $body
                 };
-                finish(tx, result, db).await
+                tx.finish(result, db)
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => {
+                let db = StoreError::db($op, $register);
                 if backend.read_only {
                     return Err(StoreError::ReadOnly {
                         location: backend.location.clone(),
@@ -220,6 +222,7 @@ macro_rules! in_transaction {
 mod check_queries;
 
 /// Commits on success, rolls back on failure.
+#[cfg(feature = "postgres")]
 async fn finish<DB: sqlx::Database, T>(
     tx: sqlx::Transaction<'_, DB>,
     result: Result<T, StoreError>,
@@ -350,9 +353,9 @@ impl Store {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => {
-                backend.readers.close().await;
+                backend.readers.close();
                 if let Some(writer) = &backend.writer {
-                    writer.close().await;
+                    writer.lock().await.take();
                 }
             }
             #[cfg(feature = "postgres")]

@@ -5,6 +5,7 @@
 //! earlier entry, and a later clean write of it resolves (removes) the entry, so the count in
 //! `status` is what is still wrong. Entries without an upstream id stay until cleared by hand.
 
+use crate::store::DatabaseError;
 use chrono::{DateTime, Utc};
 
 use super::batch::QuarantineEntry;
@@ -27,12 +28,12 @@ pub struct QuarantineRecord {
 pub(crate) async fn has_entries<C: Exec>(
     conn: &mut C,
     register: Register,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, DatabaseError> {
     let sql = "SELECT count(*) FROM (SELECT id FROM quarantine WHERE register = $1 LIMIT 1) q";
     Ok(fetch_int(conn, sql, &[Value::text(register.as_str())]).await? > 0)
 }
 
-pub(crate) async fn count<C: Exec>(conn: &mut C, register: Register) -> Result<i64, sqlx::Error> {
+pub(crate) async fn count<C: Exec>(conn: &mut C, register: Register) -> Result<i64, DatabaseError> {
     let sql = "SELECT count(*) FROM quarantine WHERE register = $1";
     fetch_int(conn, sql, &[Value::text(register.as_str())]).await
 }
@@ -42,7 +43,7 @@ pub(crate) async fn resolve<C: Exec>(
     conn: &mut C,
     register: Register,
     keys: &[String],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     for chunk in keys.chunks(500) {
         let sql = format!(
             "DELETE FROM quarantine WHERE register = $1 AND upstream_id IN ({})",
@@ -59,7 +60,7 @@ pub(crate) async fn insert<C: Exec>(
     conn: &mut C,
     register: Register,
     entry: &QuarantineEntry,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     if let Some(upstream_id) = &entry.upstream_id {
         conn.execute(
             "DELETE FROM quarantine WHERE register = $1 AND upstream_id = $2",

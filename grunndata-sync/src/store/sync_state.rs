@@ -1,5 +1,6 @@
 //! Sync state per register: cursor, snapshot, outcome of the last run, and the change marker.
 
+use crate::store::DatabaseError;
 use chrono::{DateTime, Utc};
 
 use super::batch::Snapshot;
@@ -122,7 +123,10 @@ pub(crate) async fn all<C: Exec>(conn: &mut C) -> Result<Vec<SyncState>, StoreEr
     Ok(states)
 }
 
-pub(crate) async fn version<C: Exec>(conn: &mut C, register: Register) -> Result<i64, sqlx::Error> {
+pub(crate) async fn version<C: Exec>(
+    conn: &mut C,
+    register: Register,
+) -> Result<i64, DatabaseError> {
     fetch_int(
         conn,
         "SELECT version FROM sync_state WHERE register = $1",
@@ -134,7 +138,7 @@ pub(crate) async fn version<C: Exec>(conn: &mut C, register: Register) -> Result
 pub(crate) async fn bump_version<C: Exec>(
     conn: &mut C,
     register: Register,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     conn.execute(
         "UPDATE sync_state SET version = version + 1 WHERE register = $1",
         &[Value::text(register.as_str())],
@@ -147,7 +151,7 @@ pub(crate) async fn set_cursor<C: Exec>(
     conn: &mut C,
     register: Register,
     cursor: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     conn.execute(
         "UPDATE sync_state SET cursor = $2 WHERE register = $1",
         &[
@@ -163,7 +167,7 @@ pub(crate) async fn record_success<C: Exec>(
     conn: &mut C,
     register: Register,
     at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     conn.execute(
         "UPDATE sync_state SET last_success_at = $2 WHERE register = $1",
         &[Value::text(register.as_str()), Value::timestamp(at)],
@@ -177,7 +181,7 @@ pub(crate) async fn record_error<C: Exec>(
     register: Register,
     at: DateTime<Utc>,
     message: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     conn.execute(
         "UPDATE sync_state SET last_error_at = $2, last_error = $3 WHERE register = $1",
         &[

@@ -4,6 +4,7 @@
 //! write path drops upserts of anyone else, and untracking a NIN purges every person left
 //! without a tracked NIN — current record, history and identifiers.
 
+use crate::store::DatabaseError;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -43,7 +44,7 @@ pub struct UntrackOutcome {
 pub(crate) async fn keep_tracked<C: Exec>(
     conn: &mut C,
     persons: &[(String, Vec<String>)],
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<HashSet<String>, DatabaseError> {
     let mut nins: Vec<String> = persons
         .iter()
         .flat_map(|(_, nins)| nins.iter().cloned())
@@ -72,7 +73,7 @@ pub(crate) async fn track<C: Exec>(
     nin: &NationalId,
     note: Option<&str>,
     at: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, DatabaseError> {
     let added = conn
         .execute(
             "INSERT INTO preg_tracked (nin, added_at, note) VALUES ($1, $2, $3) \
@@ -90,7 +91,7 @@ pub(crate) async fn track<C: Exec>(
 pub(crate) async fn untrack<C: Exec>(
     conn: &mut C,
     nin: &NationalId,
-) -> Result<UntrackOutcome, sqlx::Error> {
+) -> Result<UntrackOutcome, DatabaseError> {
     let nin_value = [Value::text(nin.expose())];
     let was_tracked = conn
         .execute("DELETE FROM preg_tracked WHERE nin = $1", &nin_value)
@@ -130,7 +131,7 @@ pub(crate) async fn untrack<C: Exec>(
 pub(crate) async fn is_tracked<C: Exec>(
     conn: &mut C,
     nin: &NationalId,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, DatabaseError> {
     let count = fetch_int(
         conn,
         "SELECT count(*) FROM preg_tracked WHERE nin = $1",

@@ -15,12 +15,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 #[cfg(feature = "sqlite")]
-use sqlx::SqlitePool;
+use super::sqlite::ReaderPool;
+use chrono::{DateTime, Utc};
 #[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+#[cfg(feature = "postgres")]
+use super::DatabaseError;
 use super::StoreError;
 #[cfg(feature = "postgres")]
 use super::audit;
@@ -57,7 +59,11 @@ pub(crate) enum AuditSink {
 
 impl AuditSink {
     #[cfg(feature = "sqlite")]
-    pub(crate) fn sqlite(path: PathBuf, busy_timeout: Duration, mirror: SqlitePool) -> Self {
+    pub(crate) fn sqlite(
+        path: PathBuf,
+        busy_timeout: Duration,
+        mirror: std::sync::Arc<ReaderPool>,
+    ) -> Self {
         Self::Sqlite(SqliteAudit::new(path, busy_timeout, mirror))
     }
 
@@ -118,8 +124,8 @@ impl AuditSink {
             Self::Sqlite(audit) => audit.prune(before).await,
             #[cfg(feature = "postgres")]
             Self::Postgres { pool, .. } => {
-                let db = StoreError::db("pruning the audit log", None);
-                let mut tx = pool.begin().await.map_err(&db)?;
+                let db = StoreError::db::<DatabaseError>("pruning the audit log", None);
+                let mut tx = pool.begin().await.map_err(|error| db(error.into()))?;
                 let conn: &mut sqlx::PgConnection = &mut tx;
                 conn.execute("SET LOCAL grunndata.audit_retention = 'prune'", &[])
                     .await
@@ -131,7 +137,7 @@ impl AuditSink {
                     )
                     .await
                     .map_err(&db)?;
-                tx.commit().await.map_err(&db)?;
+                tx.commit().await.map_err(|error| db(error.into()))?;
                 Ok(removed)
             }
         }

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, params_from_iter};
-use sqlx::SqlitePool;
 use tokio::sync::OnceCell;
 
 use super::super::audit::{AuditEntry, AuditQuery, AuditRecord};
 use super::super::exec::Exec as _;
+use super::super::sqlite::ReaderPool;
 use super::super::value::{Kind, Value};
 use super::super::{Register, StoreError};
 
@@ -59,12 +59,12 @@ pub(crate) struct SqliteAudit {
     path: PathBuf,
     busy_timeout: Duration,
     /// The mirror's readers, to take over the rows of an older mirror's `audit_log`.
-    mirror: SqlitePool,
+    mirror: Arc<ReaderPool>,
     conn: OnceCell<Arc<Mutex<Connection>>>,
 }
 
 impl SqliteAudit {
-    pub(crate) fn new(path: PathBuf, busy_timeout: Duration, mirror: SqlitePool) -> Self {
+    pub(crate) fn new(path: PathBuf, busy_timeout: Duration, mirror: Arc<ReaderPool>) -> Self {
         Self {
             path,
             busy_timeout,
@@ -269,9 +269,9 @@ struct LegacyRow {
 
 /// The rows an older mirror kept in its own `audit_log` (read once, when the audit file is
 /// first opened; a mirror made since has none).
-async fn legacy_rows(mirror: &SqlitePool) -> Result<Vec<LegacyRow>, StoreError> {
+async fn legacy_rows(mirror: &ReaderPool) -> Result<Vec<LegacyRow>, StoreError> {
     let db = StoreError::db("reading the mirror's older audit rows", None);
-    let mut conn = mirror.acquire().await.map_err(&db)?;
+    let mut conn = mirror.acquire().map_err(db)?;
     let kinds = [
         Kind::Int,
         Kind::Timestamp,
@@ -289,7 +289,7 @@ async fn legacy_rows(mirror: &SqlitePool) -> Result<Vec<LegacyRow>, StoreError> 
             &kinds,
         )
         .await
-        .map_err(&db)?;
+        .map_err(db)?;
     rows.into_iter()
         .map(|mut row| match (row.int(0), row.value(1)) {
             (Some(id), Value::Timestamp(Some(at))) => Ok(LegacyRow {

@@ -97,10 +97,7 @@ async fn connect_once(
 ) -> Result<PgConnection, StoreError> {
     PgConnection::connect_with(connect_options)
         .await
-        .map_err(|source| StoreError::Connect {
-            location: location.to_owned(),
-            source,
-        })
+        .map_err(StoreError::connect(location))
 }
 
 /// The backend over a lazily connecting pool.

@@ -10,6 +10,7 @@
 //! exists (a resumed bootstrap re-reading a page) the savepoint is rolled back and the run
 //! takes the staged path instead.
 
+use crate::store::DatabaseError;
 use std::fmt::Write as _;
 
 use sqlx::PgConnection;
@@ -38,7 +39,7 @@ impl Upserter for PgConnection {
         spec: &'static TableSpec,
         rows: Vec<Encoded>,
         bulk: bool,
-    ) -> Result<RunCounts, sqlx::Error> {
+    ) -> Result<RunCounts, DatabaseError> {
         if bulk {
             self.execute("SAVEPOINT grunndata_bulk", &[]).await?;
             match copy_direct(self, spec, &rows).await {
@@ -67,7 +68,10 @@ impl Upserter for PgConnection {
     }
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
+fn is_unique_violation(error: &DatabaseError) -> bool {
+    let DatabaseError::Sqlx(error) = error else {
+        return false;
+    };
     error
         .as_database_error()
         .and_then(sqlx::error::DatabaseError::code)
@@ -100,7 +104,7 @@ async fn copy_rows<'r>(
     target: &str,
     columns: &str,
     rows: impl Iterator<Item = &'r [Value]>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     let statement = format!("COPY {target} ({columns}) FROM STDIN");
     let mut copy = conn.copy_in_raw(&statement).await?;
     let mut buf = String::with_capacity(COPY_CHUNK + 4096);
@@ -117,7 +121,10 @@ async fn copy_rows<'r>(
     Ok(())
 }
 
-async fn send(copy: &mut PgCopyIn<&mut PgConnection>, buf: &mut String) -> Result<(), sqlx::Error> {
+async fn send(
+    copy: &mut PgCopyIn<&mut PgConnection>,
+    buf: &mut String,
+) -> Result<(), DatabaseError> {
     let data = std::mem::take(buf).into_bytes();
     copy.send(data).await?;
     Ok(())
@@ -128,7 +135,7 @@ async fn copy_direct(
     conn: &mut PgConnection,
     spec: &TableSpec,
     rows: &[Encoded],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     copy_rows(
         conn,
         spec.table,
@@ -155,7 +162,7 @@ async fn stage_table(
     name: &str,
     columns: impl Iterator<Item = Column>,
     extra: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     let mut definition = String::new();
     for column in columns {
         let _ = write!(definition, "{} {}, ", column.name, pg_type(column.kind));
@@ -176,7 +183,7 @@ async fn staged(
     conn: &mut PgConnection,
     spec: &TableSpec,
     rows: &[Encoded],
-) -> Result<RunCounts, sqlx::Error> {
+) -> Result<RunCounts, DatabaseError> {
     let table = spec.table;
     let key = spec.key.name;
     let stage = format!("grunndata_stage_{table}");

@@ -7,17 +7,18 @@
 //! commits with its cursor, the next sync fetches what was lost again. A busy timeout makes a
 //! second writer process wait instead of failing at once.
 
+mod conn;
 mod upsert;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
 
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection as _, SqliteConnection};
+
+pub(crate) use conn::{ConnectOptions, ReaderPool, SqliteConn, Transaction};
 
 use super::exec::{Exec as _, fetch_optional};
 use super::value::Kind;
@@ -34,11 +35,12 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteBackend {
     pub(crate) path: PathBuf,
-    /// At most one connection: every write transaction of this process goes through it.
-    /// `None` when opened read-only.
-    pub(crate) writer: Option<SqlitePool>,
+    /// The one connection every write transaction of this process goes through (a tokio mutex:
+    /// a second writer task waits without holding a thread; `None` inside once closed). `None`
+    /// when opened read-only.
+    pub(crate) writer: Option<Arc<tokio::sync::Mutex<Option<SqliteConn>>>>,
     /// Read-only (`query_only`) connections for lookups.
-    pub(crate) readers: SqlitePool,
+    pub(crate) readers: Arc<ReaderPool>,
 }
 
 impl SqliteBackend {
@@ -59,6 +61,24 @@ fn suffixed(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Pragmas of the writer connection.
+const WRITER_PRAGMAS: [(&str, &str); 4] = [
+    ("synchronous", "NORMAL"),
+    // Temporary B-trees (the sort of an index build after a bulk load) spill to files, not
+    // memory: in memory they grow with the register, and a national Brreg index build alone
+    // took the process past its 256 MiB budget.
+    ("temp_store", "FILE"),
+    // 32 MiB of page cache for the writer: twice that bought no measurable speed in bulk or
+    // incremental writes and cost as much again in peak RSS.
+    ("cache_size", "-32768"),
+    // Checkpoint once the WAL holds 64 MiB, not SQLite's default 4 MiB: every batch commits on
+    // its own, and at 4 MiB nearly every commit of a feed page copied its scattered pages into
+    // the database file and synced it. Incremental apply went from 12.5 k to 19 k changes/s
+    // (BENCHMARKS.md). A national bulk load may lose a few per cent (runs scatter too widely
+    // to say); the feed is what runs every day.
+    ("wal_autocheckpoint", "16384"),
+];
+
 /// Opens (creating if needed) the mirror at `path`.
 pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBackend, StoreError> {
     let location = path.display().to_string();
@@ -66,70 +86,60 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
     // Held until the schema is checked and migrated; released when this function returns.
     let _opening = super::lock::sqlite_blocking(&suffixed(path, ".open.lock")).await?;
     check_header(path, &location)?;
-    let connect = |source| StoreError::Connect {
-        location: location.clone(),
-        source,
-    };
+    let connect = StoreError::connect(&location);
 
-    let base = SqliteConnectOptions::new()
+    let base = ConnectOptions {
+        read_only: false,
+        immutable: false,
+        busy_timeout: options.busy_timeout,
+        pragmas: Vec::new(),
+    };
+    // Inspect before changing anything: no journal-mode switch, no migration, on a file that
+    // turns out not to be ours.
+    let mut probe = SqliteConn::open(path, &base).map_err(&connect)?;
+    inspect(&mut probe, &location).await?;
+    drop(probe);
+
+    // The migrations are sqlx's (one migration folder per backend, as on PostgreSQL): run
+    // them on an sqlx connection that also switches the file to WAL, then close it.
+    let migrating = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(false)
         .foreign_keys(true)
-        .busy_timeout(options.busy_timeout);
-
-    // Inspect before changing anything: no journal-mode switch, no migration, on a file that
-    // turns out not to be ours.
-    let mut probe = SqliteConnection::connect_with(&base)
-        .await
-        .map_err(connect)?;
-    let inspected = inspect(&mut probe, &location).await;
-    let _ = probe.close().await;
-    inspected?;
-
-    let writer_options = base
-        .clone()
+        .busy_timeout(options.busy_timeout)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        // Temporary B-trees (the sort of an index build after a bulk load) spill to files, not
-        // memory: in memory they grow with the register, and a national Brreg index build
-        // alone took the process past its 256 MiB budget.
-        .pragma("temp_store", "FILE")
-        // 32 MiB of page cache for the writer: twice that bought no measurable speed in bulk or
-        // incremental writes and cost as much again in peak RSS.
-        .pragma("cache_size", "-32768")
-        // Checkpoint once the WAL holds 64 MiB, not SQLite's default 4 MiB: every batch commits
-        // on its own, and at 4 MiB nearly every commit of a feed page copied its scattered
-        // pages into the database file and synced it. Incremental apply went from 12.5 k to
-        // 19 k changes/s (BENCHMARKS.md). A national bulk load may lose a few per cent (runs
-        // scatter too widely to say); the feed is what runs every day.
-        .pragma("wal_autocheckpoint", "16384");
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(Duration::from_mins(10))
-        .connect_with(writer_options)
+        .synchronous(SqliteSynchronous::Normal);
+    let mut migrator = SqliteConnection::connect_with(&migrating)
         .await
-        .map_err(connect)?;
-    MIGRATOR
-        .run(&writer)
+        .map_err(|error| connect(error.into()))?;
+    let migrated = MIGRATOR
+        .run(&mut migrator)
         .await
-        .map_err(|error| migrate_error(error, &location))?;
+        .map_err(|error| migrate_error(error, &location));
+    let _ = migrator.close().await;
+    migrated?;
 
-    let reader_options = base
-        .synchronous(SqliteSynchronous::Normal)
-        .pragma("query_only", "ON");
-    // No ping before handing out a reader: a connection to a local file cannot go stale,
-    // and the ping is a round trip to the connection's worker thread that would double the
-    // cost of a point lookup.
-    let readers = SqlitePoolOptions::new()
-        .max_connections(options.max_connections.max(1))
-        .test_before_acquire(false)
-        .connect_with(reader_options)
-        .await
-        .map_err(connect)?;
+    let writer = SqliteConn::open(
+        path,
+        &ConnectOptions {
+            pragmas: WRITER_PRAGMAS.to_vec(),
+            ..base.clone()
+        },
+    )
+    .map_err(&connect)?;
+    let readers = ReaderPool::new(
+        path,
+        ConnectOptions {
+            pragmas: vec![("synchronous", "NORMAL"), ("query_only", "ON")],
+            ..base
+        },
+        options.max_connections as usize,
+    )
+    .map_err(&connect)?;
     Ok(SqliteBackend {
         path: path.to_owned(),
-        writer: Some(writer),
-        readers,
+        writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))),
+        readers: Arc::new(readers),
     })
 }
 
@@ -145,52 +155,53 @@ pub(crate) async fn open_read_only(
         return Err(StoreError::Missing { location });
     }
     check_header(path, &location)?;
-    let base = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(false)
-        .read_only(true)
-        .busy_timeout(options.busy_timeout);
-    let connect = |source| StoreError::Connect {
-        location: location.clone(),
-        source,
+    let base = ConnectOptions {
+        read_only: true,
+        immutable: false,
+        busy_timeout: options.busy_timeout,
+        pragmas: Vec::new(),
     };
     // A WAL-mode file needs its -shm index to be read; where this process cannot create it
     // (a directory it cannot write) and no writer has it open (no -wal/-shm), nothing can be
     // changing the file, so it is read as immutable.
     let mut immutable = false;
-    let checked = match probe_schema(&base, &location).await {
+    let checked = match probe_schema(path, &base, &location).await {
         Err(StoreError::Database { .. } | StoreError::Connect { .. }) if !wal_files_exist(path) => {
             immutable = true;
-            probe_schema(&base.clone().immutable(true), &location).await
+            probe_schema(
+                path,
+                &ConnectOptions {
+                    immutable: true,
+                    ..base.clone()
+                },
+                &location,
+            )
+            .await
         }
         other => other,
     };
     checked?;
-    let base = base.immutable(immutable);
-    let readers = SqlitePoolOptions::new()
-        .max_connections(options.max_connections.max(1))
-        .test_before_acquire(false)
-        .connect_with(base)
-        .await
-        .map_err(connect)?;
+    let readers = ReaderPool::new(
+        path,
+        ConnectOptions { immutable, ..base },
+        options.max_connections as usize,
+    )
+    .map_err(StoreError::connect(&location))?;
     Ok(SqliteBackend {
         path: path.to_owned(),
         writer: None,
-        readers,
+        readers: Arc::new(readers),
     })
 }
 
 /// Connects once with `options` and checks the schema (see [`require_current_schema`]).
-async fn probe_schema(options: &SqliteConnectOptions, location: &str) -> Result<(), StoreError> {
-    let mut probe = SqliteConnection::connect_with(options)
-        .await
-        .map_err(|source| StoreError::Connect {
-            location: location.to_owned(),
-            source,
-        })?;
-    let checked = require_current_schema(&mut probe, location).await;
-    let _ = probe.close().await;
-    checked
+async fn probe_schema(
+    path: &Path,
+    options: &ConnectOptions,
+    location: &str,
+) -> Result<(), StoreError> {
+    let mut probe = SqliteConn::open(path, options).map_err(StoreError::connect(location))?;
+    require_current_schema(&mut probe, location).await
 }
 
 /// Whether the mirror's `-wal` or `-shm` file exists (a writer has it open, or left it).
@@ -200,10 +211,7 @@ fn wal_files_exist(path: &Path) -> bool {
 
 /// Refuses a file that is not grunndata's, or whose schema is older or newer than this binary
 /// reads (a read-only open never migrates).
-async fn require_current_schema(
-    conn: &mut SqliteConnection,
-    location: &str,
-) -> Result<(), StoreError> {
+async fn require_current_schema(conn: &mut SqliteConn, location: &str) -> Result<(), StoreError> {
     let db = StoreError::db("inspecting the database", None);
     let application_id = fetch_optional(conn, "PRAGMA application_id", &[], &[Kind::Int])
         .await
@@ -243,7 +251,7 @@ fn check_header(path: &Path, location: &str) -> Result<(), StoreError> {
 }
 
 /// Checks the application id, the tables and the schema version of an existing file.
-async fn inspect(conn: &mut SqliteConnection, location: &str) -> Result<(), StoreError> {
+async fn inspect(conn: &mut SqliteConn, location: &str) -> Result<(), StoreError> {
     let db = StoreError::db("inspecting the database", None);
     let not_ours = |reason: String| StoreError::NotGrunndata {
         location: location.to_owned(),

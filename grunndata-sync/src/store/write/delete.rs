@@ -1,5 +1,6 @@
 //! Deletes, purges and sweeps.
 
+use crate::store::DatabaseError;
 use chrono::{DateTime, Utc};
 
 use super::super::exec::Exec;
@@ -16,7 +17,7 @@ pub(crate) async fn delete<C: Exec>(
     key: &Value,
     at: DateTime<Utc>,
     purge: bool,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, DatabaseError> {
     let name = spec.key.name;
     let args = [key.clone(), Value::Timestamp(Some(at))];
     if !purge {
@@ -53,7 +54,7 @@ pub(crate) async fn sweep<C: Exec>(
     spec: &TableSpec,
     since: DateTime<Utc>,
     at: DateTime<Utc>,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, DatabaseError> {
     let name = spec.key.name;
     let table = spec.table;
     let args = [Value::Timestamp(Some(since)), Value::Timestamp(Some(at))];

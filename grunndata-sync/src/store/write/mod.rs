@@ -17,6 +17,7 @@
 mod delete;
 pub(crate) mod values;
 
+use crate::store::DatabaseError;
 use std::collections::HashSet;
 use std::future::Future;
 
@@ -51,7 +52,7 @@ pub(crate) trait Upserter: Exec {
         spec: &'static TableSpec,
         rows: Vec<Encoded>,
         bulk: bool,
-    ) -> impl Future<Output = Result<RunCounts, sqlx::Error>> + Send;
+    ) -> impl Future<Output = Result<RunCounts, DatabaseError>> + Send;
 }
 
 /// Applies `batch` inside the caller's transaction.
@@ -286,7 +287,7 @@ async fn update_sync_state<C: Exec>(
     snapshot: Option<&super::batch::Snapshot>,
     sequence_gaps: u64,
     applied_at: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, DatabaseError> {
     let mut sets = vec!["version = version + $2".to_owned()];
     let mut args = vec![
         Value::text(spec.register.as_str()),
@@ -333,7 +334,7 @@ pub(crate) async fn select_in<C: Exec>(
     sql_before_in: &str,
     sql_after_in: &str,
     values: &[String],
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<HashSet<String>, DatabaseError> {
     let mut found = HashSet::new();
     for chunk in values.chunks(IN_LIST_CHUNK) {
         let sql = format!(

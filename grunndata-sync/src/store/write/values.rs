@@ -8,6 +8,7 @@
 //! every full chunk, so they are prepared once per connection. Row values are moved into the
 //! driver, never copied: the canonical JSON is the bulk of every row.
 
+use crate::store::DatabaseError;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -43,7 +44,7 @@ pub(crate) async fn upsert_run<C: Exec>(
     conn: &mut C,
     spec: &TableSpec,
     rows: Vec<Encoded>,
-) -> Result<RunCounts, sqlx::Error> {
+) -> Result<RunCounts, DatabaseError> {
     let mut counts = RunCounts::default();
     let per_statement = rows_per_statement(spec.width());
     let mut rows = rows.into_iter();
@@ -60,7 +61,7 @@ async fn existing<C: Exec>(
     conn: &mut C,
     spec: &TableSpec,
     chunk: &[Encoded],
-) -> Result<HashMap<String, Existing>, sqlx::Error> {
+) -> Result<HashMap<String, Existing>, DatabaseError> {
     let key = spec.key.name;
     let sql = format!(
         "SELECT {key}, digest, fetched_at, changed_at FROM {} WHERE {key} IN ({})",
@@ -114,7 +115,7 @@ async fn upsert_chunk<C: Exec>(
     spec: &TableSpec,
     chunk: Vec<Encoded>,
     counts: &mut RunCounts,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     let key = spec.key.name;
     let table = spec.table;
     let existing = existing(conn, spec, &chunk).await?;
@@ -194,7 +195,7 @@ pub(crate) async fn insert_children<C: Exec>(
     conn: &mut C,
     child: &ChildTable,
     rows: Vec<Vec<Value>>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DatabaseError> {
     let width = child.columns.len();
     let names: Vec<&str> = child.columns.iter().map(|column| column.name).collect();
     let per_statement = rows_per_statement(width);

@@ -1,0 +1,519 @@
+//! SQLite statements through rusqlite, on the calling thread.
+//!
+//! A point lookup in the mirror is a few microseconds of SQLite work. sqlx's SQLite driver hands
+//! every statement to a worker thread and back, which measured 20× the query itself
+//! (BENCHMARKS.md); here the statement runs where the caller is. The [`Exec`] futures below are
+//! therefore ready at their first poll. That is the right trade for what the store asks of
+//! SQLite — point reads, index range reads, and writes batched into transactions of at most a
+//! few thousand rows — and it is why nothing here ever waits on a lock while blocking the thread:
+//! readers of a WAL file do not wait for the writer, and the writer takes SQLite's write lock
+//! with [`begin_immediate`](SqliteConn::begin_immediate), which retries asynchronously.
+//!
+//! Values bind and decode as sqlx-sqlite did (timestamps as RFC 3339 text with the fewest of
+//! 0/3/6/9 fraction digits, dates as `YYYY-MM-DD`, booleans as 0/1), so files written before are
+//! read, compared and ordered the same.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::super::error::DatabaseError;
+use super::super::exec::Exec;
+use super::super::value::{Kind, Row, Value};
+
+/// Prepared statements kept per connection: the store's statement texts (every register's
+/// reads, the upsert chunk shapes, sync state, quarantine) fit with room to spare.
+const STATEMENT_CACHE: usize = 256;
+
+/// One rusqlite connection to the mirror.
+#[derive(Debug)]
+pub(crate) struct SqliteConn {
+    conn: Connection,
+    /// How long [`begin_immediate`](Self::begin_immediate) retries another process's lock.
+    busy_timeout: Duration,
+}
+
+/// How a connection is opened.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectOptions {
+    /// Read-only (`SQLITE_OPEN_READONLY`): lookup nodes.
+    pub(crate) read_only: bool,
+    /// Read the file as immutable (no `-shm`, no locks): a read-only directory with no writer.
+    pub(crate) immutable: bool,
+    /// SQLite's busy timeout for readers; the writer's lock wait is asynchronous.
+    pub(crate) busy_timeout: Duration,
+    /// `PRAGMA name = value` run on every new connection.
+    pub(crate) pragmas: Vec<(&'static str, &'static str)>,
+}
+
+impl SqliteConn {
+    /// Opens `path` (which must exist) with `options`.
+    pub(crate) fn open(path: &Path, options: &ConnectOptions) -> Result<Self, DatabaseError> {
+        let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        flags |= if options.read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        };
+        let conn = if options.immutable {
+            Connection::open_with_flags(immutable_uri(path), flags)?
+        } else {
+            // No URI parsing of a plain path (a file name may hold `?` or `#`).
+            Connection::open_with_flags(path, flags - OpenFlags::SQLITE_OPEN_URI)?
+        };
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        conn.busy_timeout(options.busy_timeout)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        for (name, value) in &options.pragmas {
+            conn.pragma_update(None, name, value)?;
+        }
+        Ok(Self {
+            conn,
+            busy_timeout: options.busy_timeout,
+        })
+    }
+
+    /// Starts a write transaction holding SQLite's write lock (`BEGIN IMMEDIATE`), so that a
+    /// second writer process waits here rather than failing half-way when it upgrades a read.
+    /// The wait is asynchronous — SQLite is asked without a busy timeout and the attempt
+    /// repeated — so a runtime thread is never parked for another process's transaction.
+    pub(crate) async fn begin_immediate(&mut self) -> Result<(), DatabaseError> {
+        self.conn.busy_timeout(Duration::ZERO)?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        let result = loop {
+            match self.conn.execute_batch("BEGIN IMMEDIATE") {
+                Err(error) if is_busy(&error) && started.elapsed() < self.busy_timeout => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                other => break other,
+            }
+        };
+        self.conn.busy_timeout(self.busy_timeout)?;
+        Ok(result?)
+    }
+
+    /// Commits the open transaction.
+    pub(crate) fn commit(&mut self) -> Result<(), DatabaseError> {
+        Ok(self.conn.execute_batch("COMMIT")?)
+    }
+
+    /// Rolls back the open transaction, if one is open (a failed statement may have ended it).
+    pub(crate) fn rollback(&mut self) {
+        if !self.conn.is_autocommit() {
+            // Nothing to do about a failed rollback: SQLite then has ended the transaction.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    fn run(&mut self, sql: &str, args: &[Value]) -> Result<u64, DatabaseError> {
+        let sql = numbered(sql);
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        bind(&mut statement, args)?;
+        let changed = statement.raw_execute()?;
+        Ok(changed as u64)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        kinds: &[Kind],
+        each: &mut dyn FnMut(Row),
+    ) -> Result<(), DatabaseError> {
+        let sql = numbered(sql);
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        bind(&mut statement, args)?;
+        let mut rows = statement.raw_query();
+        while let Some(row) = rows.next()? {
+            let mut values = Vec::with_capacity(kinds.len());
+            for (index, kind) in kinds.iter().enumerate() {
+                values.push(decode(row.get_ref(index)?, *kind)?);
+            }
+            each(Row(values));
+        }
+        Ok(())
+    }
+}
+
+impl Exec for SqliteConn {
+    async fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, DatabaseError> {
+        self.run(sql, args)
+    }
+
+    async fn execute_owned(&mut self, sql: &str, args: Vec<Value>) -> Result<u64, DatabaseError> {
+        // rusqlite binds by reference and SQLite copies the value: owning saves nothing here.
+        self.run(sql, &args)
+    }
+
+    async fn fetch(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        kinds: &[Kind],
+    ) -> Result<Vec<Row>, DatabaseError> {
+        let mut rows = Vec::new();
+        self.query(sql, args, kinds, &mut |row| rows.push(row))?;
+        Ok(rows)
+    }
+
+    async fn for_each<F>(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        kinds: &[Kind],
+        mut each: F,
+    ) -> Result<(), DatabaseError>
+    where
+        F: FnMut(Row) + Send,
+    {
+        self.query(sql, args, kinds, &mut each)
+    }
+
+    async fn notify(&mut self, _channel: &str, _payload: &str) -> Result<(), DatabaseError> {
+        Ok(())
+    }
+}
+
+/// A write transaction on the writer connection: rolled back when dropped unfinished (an
+/// error, or a cancelled caller between two statements).
+#[derive(Debug)]
+pub(crate) struct Transaction<'a> {
+    conn: &'a mut SqliteConn,
+}
+
+impl<'a> Transaction<'a> {
+    /// Begins a transaction holding the write lock (see [`SqliteConn::begin_immediate`]).
+    pub(crate) async fn begin(conn: &'a mut SqliteConn) -> Result<Self, DatabaseError> {
+        conn.begin_immediate().await?;
+        Ok(Self { conn })
+    }
+
+    /// Commits on `Ok`, rolls back on `Err`.
+    pub(crate) fn finish<T, E>(
+        self,
+        result: Result<T, E>,
+        db: impl Fn(DatabaseError) -> E,
+    ) -> Result<T, E> {
+        match result {
+            Ok(value) => {
+                let committed = self.conn.commit().map_err(db);
+                // A failed COMMIT leaves the transaction open; `Drop` rolls it back.
+                committed.map(|()| value)
+            }
+            // `Drop` rolls back.
+            Err(error) => Err(error),
+        }
+    }
+}
+
+impl std::ops::Deref for Transaction<'_> {
+    type Target = SqliteConn;
+
+    fn deref(&self) -> &SqliteConn {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for Transaction<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConn {
+        self.conn
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        self.conn.rollback();
+    }
+}
+
+/// A pool of reader connections: taken on the caller's thread, returned on drop. It never
+/// makes a caller wait — a lookup that finds none idle opens one — and keeps at most `idle`
+/// of them open between uses.
+#[derive(Debug)]
+pub(crate) struct ReaderPool {
+    path: std::path::PathBuf,
+    options: ConnectOptions,
+    idle: Mutex<Vec<SqliteConn>>,
+    keep: usize,
+    closed: AtomicBool,
+}
+
+impl ReaderPool {
+    /// A pool over `path` keeping up to `keep` idle connections, with one opened now (so a
+    /// file that cannot be read fails here, not at the first lookup).
+    pub(crate) fn new(
+        path: &Path,
+        options: ConnectOptions,
+        keep: usize,
+    ) -> Result<Self, DatabaseError> {
+        let first = SqliteConn::open(path, &options)?;
+        Ok(Self {
+            path: path.to_owned(),
+            options,
+            idle: Mutex::new(vec![first]),
+            keep: keep.max(1),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// An idle connection, or a new one.
+    pub(crate) fn acquire(&self) -> Result<Pooled<'_>, DatabaseError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(DatabaseError::Closed);
+        }
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => SqliteConn::open(&self.path, &self.options)?,
+        };
+        Ok(Pooled {
+            pool: self,
+            conn: Some(conn),
+        })
+    }
+
+    /// Closes the idle connections (those in use close when they are returned) and refuses
+    /// new loans.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// A reader connection on loan from a [`ReaderPool`].
+#[derive(Debug)]
+pub(crate) struct Pooled<'a> {
+    pool: &'a ReaderPool,
+    conn: Option<SqliteConn>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = SqliteConn;
+
+    fn deref(&self) -> &SqliteConn {
+        // Only `Drop` takes the connection out.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConn {
+        self.conn.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        // A lookup cancelled mid-statement leaves no transaction (reads run in autocommit), but
+        // be sure: a connection holding a read transaction would pin the WAL.
+        conn.rollback();
+        let mut idle = self
+            .pool
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < self.pool.keep && !self.pool.closed.load(Ordering::Acquire) {
+            idle.push(conn);
+        }
+    }
+}
+
+/// The `file:` URI of `path` with `immutable=1`.
+fn immutable_uri(path: &Path) -> String {
+    use std::fmt::Write as _;
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        // SQLite decodes `%XX` to the byte: everything but plain ASCII is escaped, so `?`,
+        // `#`, `%` and non-ASCII names arrive as they are on disk.
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            let _ = write!(uri, "%{byte:02X}");
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    error
+        .sqlite_error_code()
+        .is_some_and(|code| matches!(code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+/// Rewrites the store's `$n` placeholders into SQLite's `?n`, which binds to index `n`
+/// whatever the order of appearance (SQLite numbers `$name` parameters by first appearance).
+/// Borrowed when the text has none.
+fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains('$') {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut in_literal = false;
+    for (at, char) in sql.char_indices() {
+        if char == '\'' {
+            in_literal = !in_literal;
+        } else if !in_literal
+            && char == '$'
+            && sql[at + 1..].starts_with(|next: char| next.is_ascii_digit())
+        {
+            out.push('?');
+            continue;
+        }
+        out.push(char);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn bind(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    args: &[Value],
+) -> Result<(), DatabaseError> {
+    let count = statement.parameter_count();
+    for index in 1..=count {
+        match args.get(index - 1) {
+            Some(value) => statement.raw_bind_parameter(index, Bound(value))?,
+            None => statement.raw_bind_parameter(index, rusqlite::types::Null)?,
+        }
+    }
+    Ok(())
+}
+
+/// A [`Value`] as rusqlite binds it.
+struct Bound<'a>(&'a Value);
+
+impl rusqlite::ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        use rusqlite::types::Value as Owned;
+        Ok(match self.0 {
+            Value::Text(None)
+            | Value::Json(None)
+            | Value::Int(None)
+            | Value::Bool(None)
+            | Value::Date(None)
+            | Value::Timestamp(None)
+            | Value::Bytes(None) => ToSqlOutput::Owned(Owned::Null),
+            Value::Text(Some(text)) | Value::Json(Some(text)) => {
+                ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes()))
+            }
+            Value::Int(Some(int)) => ToSqlOutput::Owned(Owned::Integer(*int)),
+            Value::Bool(Some(flag)) => ToSqlOutput::Owned(Owned::Integer(i64::from(*flag))),
+            Value::Date(Some(date)) => {
+                ToSqlOutput::Owned(Owned::Text(date.format("%F").to_string()))
+            }
+            Value::Timestamp(Some(at)) => ToSqlOutput::Owned(Owned::Text(timestamp_text(*at))),
+            Value::Bytes(Some(bytes)) => ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
+        })
+    }
+}
+
+/// A timestamp as the mirror stores it (sqlx-sqlite's encoding, kept for existing files).
+pub(crate) fn timestamp_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
+    let mismatch = |what: &str| DatabaseError::Value(format!("expected {what}, found {value:?}"));
+    if value == ValueRef::Null {
+        return Ok(match kind {
+            Kind::Text => Value::Text(None),
+            Kind::Json => Value::Json(None),
+            Kind::Int => Value::Int(None),
+            Kind::Bool => Value::Bool(None),
+            Kind::Date => Value::Date(None),
+            Kind::Timestamp => Value::Timestamp(None),
+            Kind::Bytes => Value::Bytes(None),
+        });
+    }
+    let text = || -> Result<&str, DatabaseError> {
+        match value {
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                .map_err(|error| DatabaseError::Value(format!("text is not UTF-8: {error}"))),
+            _ => Err(mismatch("text")),
+        }
+    };
+    Ok(match kind {
+        Kind::Text => Value::Text(Some(text()?.to_owned())),
+        Kind::Json => Value::Json(Some(text()?.to_owned())),
+        Kind::Int => match value {
+            ValueRef::Integer(int) => Value::Int(Some(int)),
+            _ => return Err(mismatch("an integer")),
+        },
+        Kind::Bool => match value {
+            ValueRef::Integer(int) => Value::Bool(Some(int != 0)),
+            _ => return Err(mismatch("a boolean")),
+        },
+        Kind::Date => Value::Date(Some(
+            NaiveDate::parse_from_str(text()?, "%F")
+                .map_err(|error| DatabaseError::Value(format!("date: {error}")))?,
+        )),
+        Kind::Timestamp => Value::Timestamp(Some(parse_timestamp(text()?)?)),
+        Kind::Bytes => match value {
+            ValueRef::Blob(bytes) => Value::Bytes(Some(bytes.to_owned())),
+            _ => return Err(mismatch("a blob")),
+        },
+    })
+}
+
+fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, DatabaseError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .or_else(|_| {
+            // SQLite's own `datetime()` form, UTC without an offset.
+            chrono::NaiveDateTime::parse_from_str(text, "%F %T%.f").map(|at| at.and_utc())
+        })
+        .map_err(|error| DatabaseError::Value(format!("timestamp {text:?}: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_numbered() {
+        assert_eq!(
+            numbered("SELECT $2, '$1 it''s', $1 FROM t WHERE a = $2 LIMIT $10"),
+            "SELECT ?2, '$1 it''s', ?1 FROM t WHERE a = ?2 LIMIT ?10"
+        );
+        assert_eq!(numbered("SELECT 'ø' || $1"), "SELECT 'ø' || ?1");
+        assert!(matches!(
+            numbered("SELECT 1"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn immutable_uris_escape_what_sqlite_would_read_as_syntax() {
+        assert_eq!(
+            immutable_uri(Path::new("/srv/bjørn/a?b#c%d.db")),
+            "file:/srv/bj%C3%B8rn/a%3Fb%23c%25d.db?immutable=1"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_written_as_sqlx_wrote_them() {
+        let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.120Z")
+            .map(|at| at.with_timezone(&Utc))
+            .unwrap_or_default();
+        assert_eq!(timestamp_text(at), "2026-01-02T03:04:05.120+00:00");
+        assert_eq!(parse_timestamp(&timestamp_text(at)).ok(), Some(at));
+        assert!(parse_timestamp("2026-01-02 03:04:05").is_ok());
+    }
+}
