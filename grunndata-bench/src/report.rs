@@ -258,7 +258,9 @@ impl Report {
             rate_table(&mut md, &self.incremental, "changes/s");
         }
         if !self.lookups.is_empty() {
-            md.push_str("### Lookups (HPR personnel by HPR number, SQLite)\n\n");
+            md.push_str(
+                "### Lookups (SQLite; audited person lookups and `serve` further down)\n\n",
+            );
             md.push_str("| lookup | threads (serve: connections) | p50 ns | p99 ns | lookups/s | peak RSS MiB |\n");
             md.push_str("|---|---:|---:|---:|---:|---:|\n");
             for row in &self.lookups {

@@ -261,13 +261,29 @@ pub fn targets(measured: &Measured, scale: f64) -> Vec<TargetRow> {
             .find(|row| row.subject == subject && row.threads == threads)
     };
     for threads in [1, 2] {
-        let p50 = |subject| latency(subject, threads).map(|row| row.p50_ns);
-        ratio(
-            &format!("lookup uncached ÷ raw prepared query, p50, {threads} thread(s)"),
-            p50(lookup::names::UNCACHED),
-            p50(lookup::names::RAW_QUERY),
-            Bound::AtMost(2.0),
-        );
+        let p50 = |subject: &str| latency(subject, threads).map(|row| row.p50_ns);
+        let p99 = |subject: &str| latency(subject, threads).map(|row| row.p99_ns);
+        for kind in [
+            lookup::Kind::Personnel,
+            lookup::Kind::Party,
+            lookup::Kind::Organisation,
+        ] {
+            let (ours, anchor) = (lookup::names::uncached(kind), lookup::names::raw(kind));
+            for (percentile, ours, anchor) in [
+                ("p50", p50(&ours), p50(&anchor)),
+                ("p99", p99(&ours), p99(&anchor)),
+            ] {
+                ratio(
+                    &format!(
+                        "{} uncached ÷ raw rusqlite statements, {percentile}, {threads} thread(s)",
+                        kind.label()
+                    ),
+                    ours,
+                    anchor,
+                    Bound::AtMost(2.0),
+                );
+            }
+        }
         ratio(
             &format!("lookup cached ÷ raw moka get, p50, {threads} thread(s)"),
             p50(lookup::names::CACHED),

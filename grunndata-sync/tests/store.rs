@@ -48,6 +48,7 @@ where
 async fn story(db: TestDb, store: Store) {
     fresh_store(&store).await;
     organisations(&db, &store).await;
+    indexed_columns_follow_changes(&store).await;
     cursor_atomicity(&db, &store).await;
     communication_parties(&store).await;
     health_personnel(&store).await;
@@ -318,6 +319,78 @@ async fn organisations(db: &TestDb, store: &Store) {
             .is_empty()
     );
     let _ = db;
+}
+
+/// A change rewrites only the typed columns that differ (SQLite): every index must still answer
+/// with the new values, for the columns a change moved and the ones it left alone.
+async fn indexed_columns_follow_changes(store: &Store) {
+    let (old_parent, new_parent, unit) = (orgnr(40), orgnr(41), orgnr(42));
+    let t0 = at(2026, 4, 1);
+    store
+        .apply(
+            Batch::new(t0)
+                .upsert(organisation(old_parent, "Gamle Forelder AS"), None, t0)
+                .upsert(organisation(new_parent, "Nye Forelder AS"), None, t0)
+                .upsert(sub_unit(unit, old_parent, "Alfa Avdeling"), None, t0),
+        )
+        .await
+        .expect("insert");
+    let children = |parent| async move {
+        store
+            .organisation_children(&parent)
+            .await
+            .expect("children")
+            .iter()
+            .map(|found| found.record.org_number)
+            .collect::<Vec<_>>()
+    };
+    let named = |query: &'static str| async move {
+        store
+            .search::<Organisation>(query, 10)
+            .await
+            .expect("search")
+            .iter()
+            .map(|found| found.record.org_number)
+            .collect::<Vec<_>>()
+    };
+
+    // Renamed, same parent: the name index moves, the parent index still answers.
+    let t1 = at(2026, 4, 2);
+    let renamed = store
+        .apply(Batch::new(t1).upsert(sub_unit(unit, old_parent, "Beta Avdeling"), Some(t1), t1))
+        .await
+        .expect("rename");
+    assert_eq!(renamed.changed, 1);
+    assert_eq!(children(old_parent).await, [unit]);
+    assert_eq!(named("beta avd").await, [unit]);
+    assert!(named("alfa avd").await.is_empty());
+
+    // Moved, same name: the parent index moves, the name index still answers.
+    let t2 = at(2026, 4, 3);
+    store
+        .apply(Batch::new(t2).upsert(sub_unit(unit, new_parent, "Beta Avdeling"), Some(t2), t2))
+        .await
+        .expect("move");
+    assert!(children(old_parent).await.is_empty());
+    assert_eq!(children(new_parent).await, [unit]);
+    assert_eq!(named("beta avd").await, [unit]);
+    let stored = store
+        .get::<Organisation>(&unit)
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!((stored.changed_at, stored.fetched_at), (t2, t2));
+
+    // Out of the way of the later steps, which count the register.
+    store
+        .apply(
+            Batch::<Organisation>::new(t2)
+                .purge(unit, None)
+                .purge(old_parent, None)
+                .purge(new_parent, None),
+        )
+        .await
+        .expect("clean up");
 }
 
 /// A batch that fails midway leaves neither its rows nor its cursor.

@@ -1,7 +1,12 @@
-//! Step 4, lookups: HPR personnel by HPR number on the SQLite mirror, with 1 and 2 threads,
-//! through the `Registry` uncached and cached, beside the anchors on the same file: a raw
-//! prepared point query (sqlx, the driver the store uses; and rusqlite, for the driver's own
-//! cost) and a raw moka `get`.
+//! Step 4, lookups on the SQLite mirror, with 1 and 2 threads, each kind the CLI and `serve`
+//! answer: HPR personnel by HPR number, the AR communication party by HER-id and the Brreg
+//! unit by orgnr (the last two are views: the record, its parent and its children). Each runs
+//! through the `Registry` uncached (a fresh cache, every key once) beside the anchor: the same
+//! statements as prepared rusqlite queries on the calling thread, on the same file — and
+//! beside that anchor with the records also decoded into the model, which says how much of
+//! the registry's time is the JSON decode every answer needs. HPR personnel are also measured
+//! cached, beside a raw moka `get` of the same answers; and through a raw sqlx query, for the
+//! driver the store used before.
 //!
 //! Each lookup is timed alone; with 2 threads, each thread takes half the keys and the
 //! throughput is all lookups over the wall time.
@@ -11,10 +16,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use grunndata_sync::core::id::HprNumber;
-use grunndata_sync::core::model::HealthPersonnel;
+use grunndata_sync::core::id::{HerId, HprNumber, OrgNumber};
+use grunndata_sync::core::model::{CommunicationParty, HealthPersonnel, Organisation};
 use grunndata_sync::registry::{Found, Registry, RegistryOptions};
 use grunndata_sync::store::Store;
+use serde::de::DeserializeOwned;
 use sqlx::{Connection as _, SqliteConnection};
 
 use super::Request;
@@ -26,22 +32,86 @@ use crate::stats::{median, nanos_since, percentile};
 /// steady the percentiles).
 const CACHED_ROUNDS: usize = 5;
 
-/// The point query both raw anchors run.
-const POINT_QUERY: &str =
-    "SELECT record, changed_at, fetched_at, digest FROM hpr WHERE hpr_number = $1";
+/// The columns every store read selects.
+const STORED: &str = "record, changed_at, fetched_at, digest";
+
+/// A kind of lookup: its register table, key and parent columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `Registry::personnel`: one HPR record.
+    Personnel,
+    /// `Registry::communication_party`: an AR party, its parent and its children.
+    Party,
+    /// `Registry::organisation`: a Brreg unit, its parent and its sub-units.
+    Organisation,
+}
+
+impl Kind {
+    const ALL: [Self; 3] = [Self::Personnel, Self::Party, Self::Organisation];
+
+    /// How the rows name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Personnel => "personnel by HPR number",
+            Self::Party => "party by HER-id",
+            Self::Organisation => "organisation by orgnr",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Self::Personnel => "hpr",
+            Self::Party => "ar",
+            Self::Organisation => "brreg",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Personnel => "hpr_number",
+            Self::Party => "her_id",
+            Self::Organisation => "org_number",
+        }
+    }
+
+    /// The parent column of a view (the personnel lookup has none).
+    fn parent(self) -> Option<&'static str> {
+        match self {
+            Self::Personnel => None,
+            Self::Party => Some("parent_her_id"),
+            Self::Organisation => Some("parent_org_number"),
+        }
+    }
+}
 
 /// Names of the measurements, as the targets refer to them.
 pub mod names {
-    /// The uncached anchor.
+    use super::Kind;
+
+    /// The sqlx query, for the driver the store used before.
     pub const RAW_QUERY: &str = "raw prepared query (sqlx)";
-    /// The driver's own cost, for context.
-    pub const RAW_RUSQLITE: &str = "raw prepared query (rusqlite, blocking)";
-    /// Registry, every key once on a fresh cache.
-    pub const UNCACHED: &str = "Registry::personnel uncached";
-    /// The cached anchor.
-    pub const MOKA: &str = "raw moka get (moka::sync)";
+    /// The cached anchor: a moka cache filled as the registry fills its own.
+    pub const MOKA: &str = "raw moka get (moka::sync), filled beside the registry's";
+    /// The same moka cache filled in a tight loop, for reference: its entries lie together in
+    /// memory, which no cache filled by real lookups enjoys.
+    pub const MOKA_TIGHT: &str = "raw moka get (moka::sync), filled in a tight loop";
     /// Registry, keys already cached.
     pub const CACHED: &str = "Registry::personnel cached";
+
+    /// The uncached anchor: the lookup's statements through rusqlite.
+    pub fn raw(kind: Kind) -> String {
+        format!("{}: raw rusqlite statements (anchor)", kind.label())
+    }
+
+    /// The anchor with the records decoded into the model.
+    pub fn raw_decoded(kind: Kind) -> String {
+        format!("{}: raw rusqlite statements + JSON decode", kind.label())
+    }
+
+    /// Registry, every key once on a fresh cache.
+    pub fn uncached(kind: Kind) -> String {
+        format!("{}: Registry uncached", kind.label())
+    }
 }
 
 /// Runs the lookup step in a child on `mirror` (an SQLite mirror holding HPR).
@@ -63,31 +133,58 @@ pub fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow>> {
         .collect())
 }
 
+/// A key of one of the kinds.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Hpr(HprNumber),
+    Her(HerId),
+    Org(OrgNumber),
+}
+
+impl Key {
+    fn sql(self) -> rusqlite::types::Value {
+        match self {
+            Self::Hpr(hpr) => rusqlite::types::Value::Integer(i64::from(hpr.get())),
+            Self::Her(her_id) => rusqlite::types::Value::Integer(i64::from(her_id.get())),
+            Self::Org(orgnr) => rusqlite::types::Value::Text(orgnr.to_string()),
+        }
+    }
+}
+
 /// Something that looks up one key, with per-thread state (a connection, a cache handle).
 trait Lookup: Send + 'static {
-    fn lookup(&mut self, key: HprNumber) -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn lookup(&mut self, key: Key) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
 struct RawQuery(SqliteConnection);
 
 impl Lookup for RawQuery {
-    async fn lookup(&mut self, key: HprNumber) -> anyhow::Result<()> {
-        // `fetch_all`, as the store's reads do, so the anchor asks the driver for the same work.
-        let rows = sqlx::query(POINT_QUERY)
-            .bind(i64::from(key.get()))
-            .fetch_all(&mut self.0)
-            .await?;
-        anyhow::ensure!(!rows.is_empty(), "raw query found no HPR {key}");
+    async fn lookup(&mut self, key: Key) -> anyhow::Result<()> {
+        let Key::Hpr(hpr) = key else {
+            anyhow::bail!("the sqlx anchor looks up HPR numbers only");
+        };
+        // `fetch_all`, as the store's reads did, so the anchor asks the driver for the same work.
+        let rows = sqlx::query(
+            "SELECT record, changed_at, fetched_at, digest FROM hpr WHERE hpr_number = $1",
+        )
+        .bind(i64::from(hpr.get()))
+        .fetch_all(&mut self.0)
+        .await?;
+        anyhow::ensure!(!rows.is_empty(), "raw query found no HPR {hpr}");
         Ok(())
     }
 }
 
-struct Personnel(Registry);
+struct Uncached(Registry);
 
-impl Lookup for Personnel {
-    async fn lookup(&mut self, key: HprNumber) -> anyhow::Result<()> {
-        let found = self.0.personnel(key).await?;
-        anyhow::ensure!(found.is_some(), "the registry found no HPR {key}");
+impl Lookup for Uncached {
+    async fn lookup(&mut self, key: Key) -> anyhow::Result<()> {
+        let found = match key {
+            Key::Hpr(hpr) => self.0.personnel(hpr).await?.is_some(),
+            Key::Her(her_id) => self.0.communication_party(her_id).await?.is_some(),
+            Key::Org(orgnr) => self.0.organisation(&orgnr).await?.is_some(),
+        };
+        anyhow::ensure!(found, "the registry found no {key:?}");
         Ok(())
     }
 }
@@ -98,8 +195,11 @@ type MokaCache = moka::sync::Cache<HprNumber, Arc<Found<HealthPersonnel>>>;
 struct MokaGet(MokaCache);
 
 impl Lookup for MokaGet {
-    async fn lookup(&mut self, key: HprNumber) -> anyhow::Result<()> {
-        anyhow::ensure!(self.0.get(&key).is_some(), "moka has no HPR {key}");
+    async fn lookup(&mut self, key: Key) -> anyhow::Result<()> {
+        let Key::Hpr(hpr) = key else {
+            anyhow::bail!("the moka anchor holds HPR numbers only");
+        };
+        anyhow::ensure!(self.0.get(&hpr).is_some(), "moka has no HPR {hpr}");
         Ok(())
     }
 }
@@ -109,7 +209,7 @@ impl Lookup for MokaGet {
 async fn measure<L: Lookup>(
     subject: &str,
     workers: Vec<L>,
-    keys: &Arc<[HprNumber]>,
+    keys: &Arc<[Key]>,
     rounds: usize,
 ) -> anyhow::Result<(Vec<u64>, f64)> {
     let threads = workers.len();
@@ -169,18 +269,23 @@ impl Runs {
     }
 }
 
-/// The HPR numbers in the mirror, in a fixed shuffled order, at most `limit`.
-async fn keys(url: &str, limit: usize) -> anyhow::Result<Arc<[HprNumber]>> {
+/// The keys of `kind` in the mirror, in a fixed shuffled order, at most `limit`.
+async fn keys(url: &str, kind: Kind, limit: usize) -> anyhow::Result<Arc<[Key]>> {
     let mut conn = SqliteConnection::connect(url).await?;
-    let numbers: Vec<i64> = sqlx::query_scalar("SELECT hpr_number FROM hpr")
+    let sql = format!("SELECT CAST({} AS TEXT) FROM {}", kind.key(), kind.table());
+    let texts: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut conn)
         .await?;
     conn.close().await?;
-    let mut keys: Vec<HprNumber> = numbers
-        .into_iter()
-        .filter_map(|n| HprNumber::new(n).ok())
+    let mut keys: Vec<Key> = texts
+        .iter()
+        .filter_map(|text| match kind {
+            Kind::Personnel => text.parse().ok().map(Key::Hpr),
+            Kind::Party => text.parse().ok().map(Key::Her),
+            Kind::Organisation => text.parse().ok().map(Key::Org),
+        })
         .collect();
-    anyhow::ensure!(!keys.is_empty(), "the mirror holds no HPR records");
+    anyhow::ensure!(!keys.is_empty(), "the mirror holds no {}", kind.table());
     // A fixed LCG shuffle, so lookups do not walk the B-tree in key order.
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     for i in (1..keys.len()).rev() {
@@ -196,82 +301,115 @@ async fn keys(url: &str, limit: usize) -> anyhow::Result<Arc<[HprNumber]>> {
 
 /// Child side: every measurement, `runs` times, with 1 and 2 threads.
 pub async fn run(url: &str, lookups: usize, runs: usize) -> anyhow::Result<Vec<LatencyRow>> {
-    let keys = keys(url, lookups).await?;
     let store = Store::open(url).await?;
     let path = url.trim_start_matches("sqlite://").to_owned();
-    // One untimed pass over every key first: otherwise whichever measurement runs first pays
-    // for reading the file into the OS page cache.
-    rusqlite_point_queries(&path, &keys, 1)?;
+    let mut rows = Vec::new();
+    for kind in Kind::ALL {
+        let keys = keys(url, kind, lookups).await?;
+        // One untimed pass over every key first: otherwise whichever measurement runs first
+        // pays for reading the file into the OS page cache.
+        raw_statements(&path, kind, &keys, 1, false)?;
+        for threads in [1, 2] {
+            let mut raw = Runs::default();
+            let mut decoded = Runs::default();
+            let mut uncached = Runs::default();
+            for _ in 0..runs {
+                raw.add(raw_statements(&path, kind, &keys, threads, false)?);
+                decoded.add(raw_statements(&path, kind, &keys, threads, true)?);
+                let registry = Registry::from_store(store.clone(), RegistryOptions::default());
+                let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
+                uncached.add(measure(&names::uncached(kind), workers, &keys, 1).await?);
+            }
+            rows.push(raw.row(&names::raw(kind), threads));
+            rows.push(decoded.row(&names::raw_decoded(kind), threads));
+            rows.push(uncached.row(&names::uncached(kind), threads));
+        }
+        if kind == Kind::Personnel {
+            rows.extend(cached_personnel(url, &store, &keys, runs).await?);
+        }
+    }
+    store.close().await;
+    Ok(rows)
+}
+
+fn anchor_cache(keys: usize) -> MokaCache {
+    moka::sync::Cache::builder()
+        .max_capacity(keys as u64 * 2)
+        .build()
+}
+
+/// HPR personnel: the sqlx anchor, and cached lookups beside a raw moka get.
+async fn cached_personnel(
+    url: &str,
+    store: &Store,
+    keys: &Arc<[Key]>,
+    runs: usize,
+) -> anyhow::Result<Vec<LatencyRow>> {
     let mut rows = Vec::new();
     for threads in [1, 2] {
         let mut raw = Runs::default();
-        let mut rusqlite = Runs::default();
-        let mut uncached = Runs::default();
         let mut moka = Runs::default();
+        let mut moka_tight = Runs::default();
         let mut cached = Runs::default();
         for _ in 0..runs {
             let mut connections = Vec::new();
             for _ in 0..threads {
                 connections.push(RawQuery(SqliteConnection::connect(url).await?));
             }
-            raw.add(measure(names::RAW_QUERY, connections, &keys, 1).await?);
-            rusqlite.add(rusqlite_point_queries(&path, &keys, threads)?);
+            raw.add(measure(names::RAW_QUERY, connections, keys, 1).await?);
 
+            // Each answer goes into the anchor right after the registry has read and cached
+            // it, so both caches' entries are allocated in the same order between the same
+            // decoded records: a cache filled in a tight loop instead has its entries side by
+            // side, and its gets take half the time for that alone (BENCHMARKS.md).
             let registry = Registry::from_store(store.clone(), RegistryOptions::default());
-            let workers = (0..threads).map(|_| Personnel(registry.clone())).collect();
-            uncached.add(measure(names::UNCACHED, workers, &keys, 1).await?);
-
-            let cache: MokaCache = moka::sync::Cache::builder()
-                .max_capacity(keys.len() as u64 * 2)
-                .build();
+            let beside: MokaCache = anchor_cache(keys.len());
             for &key in keys.iter() {
-                let found = registry.personnel(key).await?.context("cached lookup")?;
-                cache.insert(key, found);
+                if let Key::Hpr(hpr) = key {
+                    let found = registry.personnel(hpr).await?.context("uncached lookup")?;
+                    beside.insert(hpr, found);
+                }
             }
-            let workers = (0..threads).map(|_| MokaGet(cache.clone())).collect();
-            moka.add(measure(names::MOKA, workers, &keys, CACHED_ROUNDS).await?);
-            let workers = (0..threads).map(|_| Personnel(registry.clone())).collect();
-            cached.add(measure(names::CACHED, workers, &keys, CACHED_ROUNDS).await?);
+            let tight: MokaCache = anchor_cache(keys.len());
+            for &key in keys.iter() {
+                if let Key::Hpr(hpr) = key {
+                    let found = registry.personnel(hpr).await?.context("cached lookup")?;
+                    tight.insert(hpr, found);
+                }
+            }
+            beside.run_pending_tasks();
+            tight.run_pending_tasks();
+            let workers = (0..threads).map(|_| MokaGet(beside.clone())).collect();
+            moka.add(measure(names::MOKA, workers, keys, CACHED_ROUNDS).await?);
+            let workers = (0..threads).map(|_| MokaGet(tight.clone())).collect();
+            moka_tight.add(measure(names::MOKA_TIGHT, workers, keys, CACHED_ROUNDS).await?);
+            let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
+            cached.add(measure(names::CACHED, workers, keys, CACHED_ROUNDS).await?);
         }
         rows.push(raw.row(names::RAW_QUERY, threads));
-        rows.push(rusqlite.row(names::RAW_RUSQLITE, threads));
-        rows.push(uncached.row(names::UNCACHED, threads));
         rows.push(moka.row(names::MOKA, threads));
+        rows.push(moka_tight.row(names::MOKA_TIGHT, threads));
         rows.push(cached.row(names::CACHED, threads));
     }
-    store.close().await;
     Ok(rows)
 }
 
-/// The point query through rusqlite on `threads` OS threads, each with its own connection.
-fn rusqlite_point_queries(
+/// The statements a lookup of `kind` runs, through rusqlite on `threads` OS threads, each with
+/// its own connection: the record by key; for a view, its parent by key and its children by
+/// the parent index. With `decode`, every record read is also decoded into the model.
+fn raw_statements(
     path: &str,
-    keys: &Arc<[HprNumber]>,
+    kind: Kind,
+    keys: &Arc<[Key]>,
     threads: usize,
+    decode: bool,
 ) -> anyhow::Result<(Vec<u64>, f64)> {
     let share = keys.len().div_ceil(threads);
     let started = Instant::now();
     let nanos = std::thread::scope(|scope| {
         let handles: Vec<_> = keys
             .chunks(share)
-            .map(|mine| {
-                scope.spawn(move || -> anyhow::Result<Vec<u64>> {
-                    let conn = rusqlite::Connection::open_with_flags(
-                        path,
-                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-                    )?;
-                    let mut statement = conn.prepare(&POINT_QUERY.replace("$1", "?1"))?;
-                    let mut nanos = Vec::with_capacity(mine.len());
-                    for key in mine {
-                        let at = Instant::now();
-                        let mut rows = statement.query([i64::from(key.get())])?;
-                        let row = rows.next()?.context("rusqlite found no row")?;
-                        let _record: String = row.get(0)?;
-                        nanos.push(nanos_since(at));
-                    }
-                    Ok(nanos)
-                })
-            })
+            .map(|mine| scope.spawn(move || raw_thread(path, kind, mine, decode)))
             .collect();
         let mut all = Vec::new();
         for handle in handles {
@@ -286,4 +424,57 @@ fn rusqlite_point_queries(
     #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
     let per_second = nanos.len() as f64 / wall.max(f64::EPSILON);
     Ok((nanos, per_second))
+}
+
+fn raw_thread(path: &str, kind: Kind, mine: &[Key], decode: bool) -> anyhow::Result<Vec<u64>> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let (table, key) = (kind.table(), kind.key());
+    let parent = kind.parent().unwrap_or("NULL");
+    let mut by_key = conn.prepare(&format!(
+        "SELECT {STORED}, {parent} FROM {table} WHERE {key} = ?1"
+    ))?;
+    let mut children = kind
+        .parent()
+        .map(|parent| {
+            conn.prepare(&format!(
+                "SELECT {STORED} FROM {table} WHERE {parent} = ?1 ORDER BY {key}"
+            ))
+        })
+        .transpose()?;
+    let read = |json: &str| -> anyhow::Result<()> {
+        if decode {
+            match kind {
+                Kind::Personnel => drop(from_json::<HealthPersonnel>(json)?),
+                Kind::Party => drop(from_json::<CommunicationParty>(json)?),
+                Kind::Organisation => drop(from_json::<Organisation>(json)?),
+            }
+        }
+        Ok(())
+    };
+    let mut nanos = Vec::with_capacity(mine.len());
+    for key in mine {
+        let at = Instant::now();
+        let (record, parent): (String, rusqlite::types::Value) =
+            by_key.query_row([key.sql()], |row| Ok((row.get(0)?, row.get(4)?)))?;
+        read(&record)?;
+        if let Some(children) = children.as_mut() {
+            if !matches!(parent, rusqlite::types::Value::Null) {
+                let mut rows = by_key.query([parent])?;
+                if let Some(row) = rows.next()? {
+                    read(&row.get::<_, String>(0)?)?;
+                }
+            }
+            let mut rows = children.query([key.sql()])?;
+            while let Some(row) = rows.next()? {
+                read(&row.get::<_, String>(0)?)?;
+            }
+        }
+        nanos.push(nanos_since(at));
+    }
+    Ok(nanos)
+}
+
+fn from_json<T: DeserializeOwned>(json: &str) -> anyhow::Result<T> {
+    Ok(serde_json::from_str(json)?)
 }

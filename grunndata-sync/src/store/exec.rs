@@ -30,6 +30,7 @@ pub(crate) trait Exec: Send {
         args: &[Value],
     ) -> impl Future<Output = Result<u64, DatabaseError>> + Send;
 
+    #[cfg(feature = "postgres")]
     /// Runs a statement with owned arguments, moving large values (record JSON) into the
     /// driver instead of copying them; returns the number of rows affected.
     fn execute_owned(

@@ -16,6 +16,7 @@ pub(crate) fn placeholders(start: usize, count: usize) -> String {
     text
 }
 
+#[cfg(feature = "postgres")]
 /// `($1, $2), ($3, $4), …` for `rows` rows of `width` values.
 pub(crate) fn value_rows(rows: usize, width: usize) -> String {
     let mut text = String::with_capacity(rows * width * 5);
@@ -30,12 +31,14 @@ pub(crate) fn value_rows(rows: usize, width: usize) -> String {
     text
 }
 
+#[cfg(feature = "postgres")]
 /// How many rows of `width` values go into one multi-row statement: about a hundred, and
 /// always well below SQLite's and PostgreSQL's parameter limits.
 pub(crate) fn rows_per_statement(width: usize) -> usize {
     (30_000 / width.max(1)).clamp(1, 100)
 }
 
+#[cfg(feature = "postgres")]
 /// The `ON CONFLICT … DO UPDATE` clause of a register upsert.
 ///
 /// Every column takes the new value, except `changed_at`: an unchanged digest keeps the start
@@ -71,6 +74,11 @@ mod tests {
     #[test]
     fn builds_placeholders() {
         assert_eq!(placeholders(3, 2), "$3, $4");
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn builds_multi_row_statements() {
         assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
         assert_eq!(rows_per_statement(17), 100);
         assert_eq!(rows_per_statement(1000), 30);

@@ -65,6 +65,7 @@ impl Value {
         }
     }
 
+    #[cfg(feature = "postgres")]
     /// The value as text, for keys: text as is, integers in decimal.
     pub(crate) fn key_text(&self) -> Option<String> {
         match self {

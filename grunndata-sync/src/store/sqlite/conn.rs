@@ -113,11 +113,35 @@ impl SqliteConn {
     }
 
     fn run(&mut self, sql: &str, args: &[Value]) -> Result<u64, DatabaseError> {
-        let sql = numbered(sql);
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        self.positional(&numbered(sql), args)
+    }
+
+    /// Runs a statement written with SQLite's own `?n` placeholders.
+    pub(crate) fn positional(&mut self, sql: &str, args: &[Value]) -> Result<u64, DatabaseError> {
+        let mut statement = self.conn.prepare_cached(sql)?;
         bind(&mut statement, args)?;
         let changed = statement.raw_execute()?;
         Ok(changed as u64)
+    }
+
+    /// The first row of a query written with `?n` placeholders, decoded with `kinds`.
+    pub(crate) fn positional_row(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        kinds: &[Kind],
+    ) -> Result<Option<Row>, DatabaseError> {
+        let mut statement = self.conn.prepare_cached(sql)?;
+        bind(&mut statement, args)?;
+        let mut rows = statement.raw_query();
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let mut values = Vec::with_capacity(kinds.len());
+        for (index, kind) in kinds.iter().enumerate() {
+            values.push(decode(row.get_ref(index)?, *kind)?);
+        }
+        Ok(Some(Row(values)))
     }
 
     fn query(
@@ -147,6 +171,7 @@ impl Exec for SqliteConn {
         self.run(sql, args)
     }
 
+    #[cfg(feature = "postgres")]
     async fn execute_owned(&mut self, sql: &str, args: Vec<Value>) -> Result<u64, DatabaseError> {
         // rusqlite binds by reference and SQLite copies the value: owning saves nothing here.
         self.run(sql, &args)

@@ -14,7 +14,9 @@
 //! row writes nothing, a delete of an absent key deletes nothing, and the sync-state update
 //! writes the same values again.
 
+pub(crate) mod classify;
 mod delete;
+#[cfg(feature = "postgres")]
 pub(crate) mod values;
 
 use crate::store::DatabaseError;

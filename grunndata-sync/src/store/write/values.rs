@@ -21,23 +21,7 @@ use super::super::sql::{
 };
 use super::super::value::{Kind, Value};
 use super::RunCounts;
-
-/// What the store holds for a key.
-struct Existing {
-    digest: Vec<u8>,
-    fetched_at: Option<DateTime<Utc>>,
-    changed_at: Option<DateTime<Utc>>,
-}
-
-/// What to do with one record of a chunk.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Class {
-    New,
-    /// Content changed; the stored version ends at this instant.
-    Changed(DateTime<Utc>),
-    Refreshed,
-    Unchanged,
-}
+use super::classify::{Class, Existing, classify};
 
 /// Upserts `rows` (unique keys) chunk by chunk.
 pub(crate) async fn upsert_run<C: Exec>(
@@ -90,24 +74,6 @@ async fn existing<C: Exec>(
         }
     }
     Ok(existing)
-}
-
-fn classify(row: &Encoded, old: Option<&Existing>) -> Class {
-    match old {
-        None => Class::New,
-        Some(old) if old.digest.as_slice() == row.digest.as_bytes() => {
-            if old.fetched_at == Some(row.fetched_at) {
-                Class::Unchanged
-            } else {
-                Class::Refreshed
-            }
-        }
-        // The old version ends where the new one starts; never before it began.
-        Some(old) => Class::Changed(
-            old.changed_at
-                .map_or(row.changed_at, |began| began.max(row.changed_at)),
-        ),
-    }
 }
 
 async fn upsert_chunk<C: Exec>(
