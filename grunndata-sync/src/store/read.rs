@@ -1,6 +1,8 @@
 //! Reads: current records by any indexed column, name search, versions as of an instant,
 //! counts and the register digest.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::digest::{DigestSum, RecordDigest, RegisterDigest};
@@ -63,6 +65,14 @@ fn stored<R: MirrorRecord>(
     })
 }
 
+/// The query for current records of `spec` matching `condition`.
+fn select_sql(spec: &TableSpec, condition: &str) -> String {
+    format!(
+        "SELECT {STORED} FROM {} WHERE {condition} ORDER BY {}",
+        spec.table, spec.key.name
+    )
+}
+
 /// Current records matching `condition` (SQL over the register table, with `args`).
 pub(crate) async fn select<C: Exec, R: MirrorRecord>(
     conn: &mut C,
@@ -71,17 +81,40 @@ pub(crate) async fn select<C: Exec, R: MirrorRecord>(
     context: &(dyn Fn() -> String + Sync),
 ) -> Result<Vec<Stored<R>>, StoreError> {
     let spec = <R as sealed::Columns>::spec();
-    let sql = format!(
-        "SELECT {STORED} FROM {} WHERE {condition} ORDER BY {}",
-        spec.table, spec.key.name
-    );
+    run_select(conn, &select_sql(spec, condition), args, context).await
+}
+
+async fn run_select<C: Exec, R: MirrorRecord>(
+    conn: &mut C,
+    sql: &str,
+    args: &[Value],
+    context: &(dyn Fn() -> String + Sync),
+) -> Result<Vec<Stored<R>>, StoreError> {
+    let spec = <R as sealed::Columns>::spec();
     let rows = conn
-        .fetch(&sql, args, &STORED_KINDS)
+        .fetch(sql, args, &STORED_KINDS)
         .await
         .map_err(StoreError::db("reading records", Some(R::REGISTER)))?;
     rows.into_iter()
         .map(|row| stored(row, spec, context))
         .collect()
+}
+
+/// The point read of each register by its key, built once: it is every uncached lookup.
+fn get_sql(register: Register) -> &'static str {
+    static SQL: LazyLock<[String; 4]> = LazyLock::new(|| {
+        [Register::Brreg, Register::Ar, Register::Hpr, Register::Preg].map(|register| {
+            let spec = spec(register);
+            select_sql(spec, &format!("{} = $1", spec.key.name))
+        })
+    });
+    let index = match register {
+        Register::Brreg => 0,
+        Register::Ar => 1,
+        Register::Hpr => 2,
+        Register::Preg => 3,
+    };
+    &SQL[index]
 }
 
 /// The current record with `key`.
@@ -90,10 +123,14 @@ pub(crate) async fn get<C: Exec, R: MirrorRecord>(
     key: &R::Key,
 ) -> Result<Option<Stored<R>>, StoreError> {
     let spec = <R as sealed::Columns>::spec();
-    let condition = format!("{} = $1", spec.key.name);
     let context = || format!("{} {key}", spec.key.name);
-    let mut found =
-        select::<C, R>(conn, &condition, &[sealed::Key::to_value(key)], &context).await?;
+    let mut found = run_select::<C, R>(
+        conn,
+        get_sql(R::REGISTER),
+        &[sealed::Key::to_value(key)],
+        &context,
+    )
+    .await?;
     Ok(found.pop())
 }
 

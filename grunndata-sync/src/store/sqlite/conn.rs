@@ -383,11 +383,23 @@ fn is_busy(error: &rusqlite::Error) -> bool {
         .is_some_and(|code| matches!(code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
-/// Rewrites the store's `$n` placeholders into SQLite's `?n`, which binds to index `n`
-/// whatever the order of appearance (SQLite numbers `$name` parameters by first appearance).
-/// Borrowed when the text has none.
+/// The store's SQL with placeholders SQLite binds by number.
+///
+/// SQLite reads `$1` as a *named* parameter and numbers named parameters by first appearance,
+/// so text whose placeholders first appear as `$1`, `$2`, … in order (repeats allowed) already
+/// binds `$n` to index `n` and is used as it is — the usual case, with no copy. Other text is
+/// rewritten to `?n`, which binds to index `n` wherever it stands.
 fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
-    if !sql.contains('$') {
+    let mut next = 1;
+    let mut in_order = true;
+    for_each_placeholder(sql, |number| {
+        if number == next {
+            next += 1;
+        } else if number > next {
+            in_order = false;
+        }
+    });
+    if in_order {
         return std::borrow::Cow::Borrowed(sql);
     }
     let mut out = String::with_capacity(sql.len());
@@ -405,6 +417,30 @@ fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
         out.push(char);
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Calls `each` with the number of every `$n` placeholder outside string literals, in order.
+fn for_each_placeholder(sql: &str, mut each: impl FnMut(usize)) {
+    let bytes = sql.as_bytes();
+    let mut in_literal = false;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\'' => in_literal = !in_literal,
+            b'$' if !in_literal => {
+                let digits = bytes[at + 1..]
+                    .iter()
+                    .take_while(|byte| byte.is_ascii_digit())
+                    .count();
+                if digits > 0 {
+                    each(sql[at + 1..at + 1 + digits].parse().unwrap_or(usize::MAX));
+                    at += digits;
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
 }
 
 fn bind(
@@ -512,16 +548,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_become_numbered() {
+    fn placeholders_out_of_order_become_numbered() {
         assert_eq!(
             numbered("SELECT $2, '$1 it''s', $1 FROM t WHERE a = $2 LIMIT $10"),
             "SELECT ?2, '$1 it''s', ?1 FROM t WHERE a = ?2 LIMIT ?10"
         );
-        assert_eq!(numbered("SELECT 'ø' || $1"), "SELECT 'ø' || ?1");
-        assert!(matches!(
-            numbered("SELECT 1"),
-            std::borrow::Cow::Borrowed(_)
-        ));
+        assert_eq!(numbered("SELECT 'ø' || $2, $1"), "SELECT 'ø' || ?2, ?1");
+    }
+
+    #[test]
+    fn placeholders_in_order_are_kept() {
+        for sql in [
+            "SELECT 1",
+            "SELECT 'ø' || $1",
+            "SELECT $1, $2, $1 FROM t WHERE a = $3 AND '$9' = $2",
+        ] {
+            assert!(matches!(numbered(sql), std::borrow::Cow::Borrowed(_)), "{sql}");
+        }
+    }
+
+    #[test]
+    fn named_placeholders_bind_by_number_in_sqlite() {
+        let mut conn = SqliteConn {
+            conn: Connection::open_in_memory().unwrap_or_else(|e| panic!("open: {e}")),
+            busy_timeout: Duration::ZERO,
+        };
+        for sql in ["SELECT $1 || $2 || $1", "SELECT $2 || $1 || $2"] {
+            let mut rows = Vec::new();
+            conn.query(
+                sql,
+                &[Value::text("a"), Value::text("b")],
+                &[Kind::Text],
+                &mut |mut row| rows.push(row.text(0)),
+            )
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let expected = if sql.starts_with("SELECT $1") { "aba" } else { "bab" };
+            assert_eq!(rows, [Some(expected.to_owned())], "{sql}");
+        }
     }
 
     #[test]
