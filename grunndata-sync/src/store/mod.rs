@@ -194,7 +194,11 @@ macro_rules! in_transaction {
                     let $conn: &mut sqlite::SqliteConn = &mut tx;
                     $body
                 };
-                tx.finish(result, db)
+                let result = tx.finish(result, db);
+                if let Some(checkpointer) = &backend.checkpointer {
+                    checkpointer.after_commit();
+                }
+                result
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => {
@@ -356,6 +360,9 @@ impl Store {
                 backend.readers.close();
                 if let Some(writer) = &backend.writer {
                     writer.lock().await.take();
+                }
+                if let Some(checkpointer) = &backend.checkpointer {
+                    checkpointer.close();
                 }
             }
             #[cfg(feature = "postgres")]

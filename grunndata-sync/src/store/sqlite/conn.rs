@@ -99,6 +99,12 @@ impl SqliteConn {
         Ok(result?)
     }
 
+    /// Copies what it can of the WAL into the database file without waiting for readers or
+    /// the writer (`PRAGMA wal_checkpoint(PASSIVE)`).
+    pub(crate) fn checkpoint_passive(&mut self) -> Result<(), DatabaseError> {
+        Ok(self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?)
+    }
+
     /// Commits the open transaction.
     pub(crate) fn commit(&mut self) -> Result<(), DatabaseError> {
         Ok(self.conn.execute_batch("COMMIT")?)
@@ -563,7 +569,10 @@ mod tests {
             "SELECT 'ø' || $1",
             "SELECT $1, $2, $1 FROM t WHERE a = $3 AND '$9' = $2",
         ] {
-            assert!(matches!(numbered(sql), std::borrow::Cow::Borrowed(_)), "{sql}");
+            assert!(
+                matches!(numbered(sql), std::borrow::Cow::Borrowed(_)),
+                "{sql}"
+            );
         }
     }
 
@@ -582,7 +591,11 @@ mod tests {
                 &mut |mut row| rows.push(row.text(0)),
             )
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-            let expected = if sql.starts_with("SELECT $1") { "aba" } else { "bab" };
+            let expected = if sql.starts_with("SELECT $1") {
+                "aba"
+            } else {
+                "bab"
+            };
             assert_eq!(rows, [Some(expected.to_owned())], "{sql}");
         }
     }

@@ -7,6 +7,7 @@
 //! commits with its cursor, the next sync fetches what was lost again. A busy timeout makes a
 //! second writer process wait instead of failing at once.
 
+mod checkpoint;
 mod conn;
 mod upsert;
 
@@ -18,6 +19,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection as _, SqliteConnection};
 
+pub(crate) use checkpoint::Checkpointer;
 pub(crate) use conn::{ConnectOptions, ReaderPool, SqliteConn, Transaction};
 
 use super::exec::{Exec as _, fetch_optional};
@@ -39,6 +41,8 @@ pub(crate) struct SqliteBackend {
     /// a second writer task waits without holding a thread; `None` inside once closed). `None`
     /// when opened read-only.
     pub(crate) writer: Option<Arc<tokio::sync::Mutex<Option<SqliteConn>>>>,
+    /// Checkpoints the WAL beside the writer; `None` when opened read-only.
+    pub(crate) checkpointer: Option<Arc<Checkpointer>>,
     /// Read-only (`query_only`) connections for lookups.
     pub(crate) readers: Arc<ReaderPool>,
 }
@@ -71,12 +75,12 @@ const WRITER_PRAGMAS: [(&str, &str); 4] = [
     // 32 MiB of page cache for the writer: twice that bought no measurable speed in bulk or
     // incremental writes and cost as much again in peak RSS.
     ("cache_size", "-32768"),
-    // Checkpoint once the WAL holds 64 MiB, not SQLite's default 4 MiB: every batch commits on
-    // its own, and at 4 MiB nearly every commit of a feed page copied its scattered pages into
-    // the database file and synced it. Incremental apply went from 12.5 k to 19 k changes/s
-    // (BENCHMARKS.md). A national bulk load may lose a few per cent (runs scatter too widely
-    // to say); the feed is what runs every day.
-    ("wal_autocheckpoint", "16384"),
+    // Checkpoints run beside the writer once the WAL holds 64 MiB (`checkpoint.rs`), not in
+    // the commit at SQLite's default 4 MiB: every batch commits on its own, and at 4 MiB
+    // nearly every commit of a feed page copied its scattered pages into the database file
+    // and synced it (incremental apply 12.5 k → 19 k changes/s, BENCHMARKS.md). SQLite's own
+    // checkpoint stays as the backstop, at 256 MiB.
+    ("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES),
 ];
 
 /// Opens (creating if needed) the mirror at `path`.
@@ -131,14 +135,24 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
         path,
         ConnectOptions {
             pragmas: vec![("synchronous", "NORMAL"), ("query_only", "ON")],
-            ..base
+            ..base.clone()
         },
         options.max_connections as usize,
     )
     .map_err(&connect)?;
+    let checkpointer = Checkpointer::new(
+        path.to_owned(),
+        suffixed(path, "-wal"),
+        checkpoint::THRESHOLD,
+        ConnectOptions {
+            pragmas: vec![("synchronous", "NORMAL")],
+            ..base
+        },
+    );
     Ok(SqliteBackend {
         path: path.to_owned(),
         writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))),
+        checkpointer: Some(Arc::new(checkpointer)),
         readers: Arc::new(readers),
     })
 }
@@ -190,6 +204,7 @@ pub(crate) async fn open_read_only(
     Ok(SqliteBackend {
         path: path.to_owned(),
         writer: None,
+        checkpointer: None,
         readers: Arc::new(readers),
     })
 }
