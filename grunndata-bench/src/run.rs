@@ -263,11 +263,7 @@ pub fn targets(measured: &Measured, scale: f64) -> Vec<TargetRow> {
     for threads in [1, 2] {
         let p50 = |subject: &str| latency(subject, threads).map(|row| row.p50_ns);
         let p99 = |subject: &str| latency(subject, threads).map(|row| row.p99_ns);
-        for kind in [
-            lookup::Kind::Personnel,
-            lookup::Kind::Party,
-            lookup::Kind::Organisation,
-        ] {
+        for kind in lookup::Kind::ALL {
             let (ours, anchor) = (lookup::names::uncached(kind), lookup::names::raw(kind));
             for (percentile, ours, anchor) in [
                 ("p50", p50(&ours), p50(&anchor)),

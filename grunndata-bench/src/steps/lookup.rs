@@ -21,6 +21,7 @@ use grunndata_sync::core::model::{CommunicationParty, HealthPersonnel, Organisat
 use grunndata_sync::registry::{Found, Registry, RegistryOptions};
 use grunndata_sync::store::Store;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sqlx::{Connection as _, SqliteConnection};
 
 use super::Request;
@@ -36,7 +37,8 @@ const CACHED_ROUNDS: usize = 5;
 const STORED: &str = "record, changed_at, fetched_at, digest";
 
 /// A kind of lookup: its register table, key and parent columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// `Registry::personnel`: one HPR record.
     Personnel,
@@ -47,7 +49,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    const ALL: [Self; 3] = [Self::Personnel, Self::Party, Self::Organisation];
+    /// Every kind, in the order of the report.
+    pub const ALL: [Self; 3] = [Self::Personnel, Self::Party, Self::Organisation];
 
     /// How the rows name it.
     pub fn label(self) -> &'static str {
@@ -115,22 +118,27 @@ pub mod names {
 }
 
 /// Runs the lookup step in a child on `mirror` (an SQLite mirror holding HPR).
+///
+/// Each kind runs in a child of its own, so that its peak RSS is its own: a process that has
+/// read and dropped one kind's answers keeps much of that heap, which would count against
+/// the next kind measured in it.
 pub fn run_step(bench: &Bench, url: &str) -> anyhow::Result<Vec<LatencyRow>> {
-    bench.progress("lookups");
-    let answer = crate::child::run::<_, Vec<LatencyRow>>(&Request::Lookup {
-        url: url.to_owned(),
-        lookups: bench.settings.lookups,
-        runs: bench.settings.runs,
-    })?;
-    let peak = Some(mib(answer.peak_rss_kib));
-    Ok(answer
-        .result
-        .into_iter()
-        .map(|row| LatencyRow {
+    let mut rows = Vec::new();
+    for kind in Kind::ALL {
+        bench.progress(&format!("lookups: {}", kind.label()));
+        let answer = crate::child::run::<_, Vec<LatencyRow>>(&Request::Lookup {
+            url: url.to_owned(),
+            kind,
+            lookups: bench.settings.lookups,
+            runs: bench.settings.runs,
+        })?;
+        let peak = Some(mib(answer.peak_rss_kib));
+        rows.extend(answer.result.into_iter().map(|row| LatencyRow {
             peak_rss_mib: peak,
             ..row
-        })
-        .collect())
+        }));
+    }
+    Ok(rows)
 }
 
 /// A key of one of the kinds.
@@ -299,34 +307,37 @@ async fn keys(url: &str, kind: Kind, limit: usize) -> anyhow::Result<Arc<[Key]>>
     Ok(keys.into())
 }
 
-/// Child side: every measurement, `runs` times, with 1 and 2 threads.
-pub async fn run(url: &str, lookups: usize, runs: usize) -> anyhow::Result<Vec<LatencyRow>> {
+/// Child side: every measurement of `kind`, `runs` times, with 1 and 2 threads.
+pub async fn run(
+    url: &str,
+    kind: Kind,
+    lookups: usize,
+    runs: usize,
+) -> anyhow::Result<Vec<LatencyRow>> {
     let store = Store::open(url).await?;
     let path = url.trim_start_matches("sqlite://").to_owned();
     let mut rows = Vec::new();
-    for kind in Kind::ALL {
-        let keys = keys(url, kind, lookups).await?;
-        // One untimed pass over every key first: otherwise whichever measurement runs first
-        // pays for reading the file into the OS page cache.
-        raw_statements(&path, kind, &keys, 1, false)?;
-        for threads in [1, 2] {
-            let mut raw = Runs::default();
-            let mut decoded = Runs::default();
-            let mut uncached = Runs::default();
-            for _ in 0..runs {
-                raw.add(raw_statements(&path, kind, &keys, threads, false)?);
-                decoded.add(raw_statements(&path, kind, &keys, threads, true)?);
-                let registry = Registry::from_store(store.clone(), RegistryOptions::default());
-                let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
-                uncached.add(measure(&names::uncached(kind), workers, &keys, 1).await?);
-            }
-            rows.push(raw.row(&names::raw(kind), threads));
-            rows.push(decoded.row(&names::raw_decoded(kind), threads));
-            rows.push(uncached.row(&names::uncached(kind), threads));
+    let keys = keys(url, kind, lookups).await?;
+    // One untimed pass over every key first: otherwise whichever measurement runs first pays
+    // for reading the file into the OS page cache.
+    raw_statements(&path, kind, &keys, 1, false)?;
+    for threads in [1, 2] {
+        let mut raw = Runs::default();
+        let mut decoded = Runs::default();
+        let mut uncached = Runs::default();
+        for _ in 0..runs {
+            raw.add(raw_statements(&path, kind, &keys, threads, false)?);
+            decoded.add(raw_statements(&path, kind, &keys, threads, true)?);
+            let registry = Registry::from_store(store.clone(), RegistryOptions::default());
+            let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
+            uncached.add(measure(&names::uncached(kind), workers, &keys, 1).await?);
         }
-        if kind == Kind::Personnel {
-            rows.extend(cached_personnel(url, &store, &keys, runs).await?);
-        }
+        rows.push(raw.row(&names::raw(kind), threads));
+        rows.push(decoded.row(&names::raw_decoded(kind), threads));
+        rows.push(uncached.row(&names::uncached(kind), threads));
+    }
+    if kind == Kind::Personnel {
+        rows.extend(cached_personnel(url, &store, &keys, runs).await?);
     }
     store.close().await;
     Ok(rows)

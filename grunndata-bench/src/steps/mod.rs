@@ -45,10 +45,12 @@ pub enum Request {
         /// Which round this is (the changed names differ per round).
         round: u64,
     },
-    /// Lookup latencies and throughput on the SQLite mirror at `url`.
+    /// Lookup latencies and throughput of one kind on the SQLite mirror at `url`.
     Lookup {
         /// The mirror.
         url: String,
+        /// Which lookup.
+        kind: lookup::Kind,
         /// Distinct keys looked up.
         lookups: usize,
         /// Repetitions of each measurement.
@@ -90,9 +92,12 @@ pub async fn serve(request: Request) -> anyhow::Result<()> {
         Request::StoreChanges { url, keys, round } => {
             crate::child::answer(incremental::store_changes(&url, &keys, round).await?)
         }
-        Request::Lookup { url, lookups, runs } => {
-            crate::child::answer(lookup::run(&url, lookups, runs).await?)
-        }
+        Request::Lookup {
+            url,
+            kind,
+            lookups,
+            runs,
+        } => crate::child::answer(lookup::run(&url, kind, lookups, runs).await?),
         Request::Check { url, runs } => crate::child::answer(check::run(&url, runs).await?),
     }
 }

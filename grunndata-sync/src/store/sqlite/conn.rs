@@ -140,14 +140,10 @@ impl SqliteConn {
         let mut statement = self.conn.prepare_cached(sql)?;
         bind(&mut statement, args)?;
         let mut rows = statement.raw_query();
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        let mut values = Vec::with_capacity(kinds.len());
-        for (index, kind) in kinds.iter().enumerate() {
-            values.push(decode(row.get_ref(index)?, *kind)?);
+        match rows.next()? {
+            Some(row) => Ok(Some(decode_row(row, kinds)?)),
+            None => Ok(None),
         }
-        Ok(Some(Row(values)))
     }
 
     fn query(
@@ -162,11 +158,7 @@ impl SqliteConn {
         bind(&mut statement, args)?;
         let mut rows = statement.raw_query();
         while let Some(row) = rows.next()? {
-            let mut values = Vec::with_capacity(kinds.len());
-            for (index, kind) in kinds.iter().enumerate() {
-                values.push(decode(row.get_ref(index)?, *kind)?);
-            }
-            each(Row(values));
+            each(decode_row(row, kinds)?);
         }
         Ok(())
     }
@@ -494,6 +486,14 @@ impl rusqlite::ToSql for Bound<'_> {
 /// A timestamp as the mirror stores it (sqlx-sqlite's encoding, kept for existing files).
 pub(crate) fn timestamp_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+fn decode_row(row: &rusqlite::Row<'_>, kinds: &[Kind]) -> Result<Row, DatabaseError> {
+    let mut values = Vec::with_capacity(kinds.len());
+    for (index, kind) in kinds.iter().enumerate() {
+        values.push(decode(row.get_ref(index)?, *kind)?);
+    }
+    Ok(Row(values))
 }
 
 fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
