@@ -57,11 +57,26 @@ fn completes_at_scale_001_and_reports_every_step() {
     }
 
     let lookups = report["lookups"].as_array().expect("lookups");
-    assert_eq!(
-        lookups.len(),
-        16,
-        "five measurements with 1 and 2 threads, and audited lookups (with an unaudited control) idle and under two loads: {json}"
-    );
+    // Per lookup kind (personnel, party, organisation) and thread count: the anchor, the anchor
+    // with decoding, the registry uncached; for personnel also the sqlx query, two moka anchors
+    // and the registry cached; then audited lookups (with an unaudited control) idle and under
+    // two loads.
+    assert_eq!(lookups.len(), 3 * 3 * 2 + 4 * 2 + 6, "{json}");
+    for kind in [
+        "personnel by HPR number",
+        "party by HER-id",
+        "organisation by orgnr",
+    ] {
+        let uncached = format!("{kind}: Registry uncached");
+        assert_eq!(
+            lookups
+                .iter()
+                .filter(|row| row["subject"].as_str() == Some(uncached.as_str()))
+                .count(),
+            2,
+            "{uncached} with 1 and 2 threads: {json}"
+        );
+    }
     let audited = lookups
         .iter()
         .filter(|row| {
@@ -91,7 +106,7 @@ fn completes_at_scale_001_and_reports_every_step() {
     for target in [
         "sqlite3 .import",
         "raw insert loop",
-        "raw prepared query",
+        "uncached ÷ raw rusqlite statements",
         "raw moka get",
         "peak RSS",
         "check",
