@@ -5,7 +5,6 @@
 //! earlier entry, and a later clean write of it resolves (removes) the entry, so the count in
 //! `status` is what is still wrong. Entries without an upstream id stay until cleared by hand.
 
-use crate::store::DatabaseError;
 use chrono::{DateTime, Utc};
 
 use super::batch::QuarantineEntry;
@@ -13,6 +12,7 @@ use super::exec::{Exec, fetch_int};
 use super::sql::placeholders;
 use super::value::{Kind, Value};
 use super::{Register, StoreError};
+use crate::store::DatabaseError;
 
 /// A stored quarantine entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

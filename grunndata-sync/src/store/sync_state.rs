@@ -1,12 +1,12 @@
 //! Sync state per register: cursor, snapshot, outcome of the last run, and the change marker.
 
-use crate::store::DatabaseError;
 use chrono::{DateTime, Utc};
 
 use super::batch::Snapshot;
 use super::exec::{Exec, fetch_int};
 use super::value::{Kind, Row, Value};
 use super::{Register, StoreError};
+use crate::store::DatabaseError;
 
 /// Where the sync of one register stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,6 @@
 //! write path drops upserts of anyone else, and untracking a NIN purges every person left
 //! without a tracked NIN — current record, history and identifiers.
 
-use crate::store::DatabaseError;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +14,7 @@ use super::value::{Kind, Value};
 use super::write::select_in;
 use super::{StoreError, sync_state};
 use crate::core::id::NationalId;
+use crate::store::DatabaseError;
 
 /// A tracked NIN.
 #[derive(Debug, Clone, PartialEq, Eq)]

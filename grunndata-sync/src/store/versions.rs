@@ -1,11 +1,11 @@
 //! The schema version checks both backends make before they use or migrate a database.
 
-use crate::store::DatabaseError;
 use sqlx::migrate::{MigrateError, Migrator};
 
 use super::StoreError;
 use super::exec::Exec;
 use super::value::Kind;
+use crate::store::DatabaseError;
 
 pub(crate) async fn applied_versions<C: Exec>(conn: &mut C) -> Result<Vec<i64>, DatabaseError> {
     Ok(conn

@@ -10,7 +10,6 @@
 //! exists (a resumed bootstrap re-reading a page) the savepoint is rolled back and the run
 //! takes the staged path instead.
 
-use crate::store::DatabaseError;
 use std::fmt::Write as _;
 
 use sqlx::PgConnection;
@@ -23,6 +22,7 @@ use super::super::sql::{history_columns, upsert_conflict};
 use super::super::value::{Kind, Value};
 use super::super::write::{RunCounts, Upserter, values};
 use super::copy_text::push_row;
+use crate::store::DatabaseError;
 
 /// Runs smaller than this use multi-row `VALUES` (fewer round trips than staging).
 const COPY_THRESHOLD: usize = 200;

@@ -1,12 +1,12 @@
 //! Deletes, purges and sweeps.
 
-use crate::store::DatabaseError;
 use chrono::{DateTime, Utc};
 
 use super::super::exec::Exec;
 use super::super::schema::TableSpec;
 use super::super::sql::history_columns;
 use super::super::value::Value;
+use crate::store::DatabaseError;
 
 /// Deletes one record, keeping its last version in history unless `purge` (which also erases
 /// its history and accumulated child rows). Returns 1 if a current record was removed (for a

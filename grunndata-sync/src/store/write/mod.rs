@@ -19,7 +19,6 @@ mod delete;
 #[cfg(feature = "postgres")]
 pub(crate) mod values;
 
-use crate::store::DatabaseError;
 use std::collections::HashSet;
 use std::future::Future;
 
@@ -32,6 +31,7 @@ use super::schema::TableSpec;
 use super::sql::placeholders;
 use super::value::{Kind, Value, truncate};
 use super::{StoreError, quarantine, tracked};
+use crate::store::DatabaseError;
 
 /// What one upsert run did.
 #[derive(Debug, Default, Clone, Copy)]

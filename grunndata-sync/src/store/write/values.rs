@@ -8,7 +8,6 @@
 //! every full chunk, so they are prepared once per connection. Row values are moved into the
 //! driver, never copied: the canonical JSON is the bulk of every row.
 
-use crate::store::DatabaseError;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +21,7 @@ use super::super::sql::{
 use super::super::value::{Kind, Value};
 use super::RunCounts;
 use super::classify::{Class, Existing, classify};
+use crate::store::DatabaseError;
 
 /// Upserts `rows` (unique keys) chunk by chunk.
 pub(crate) async fn upsert_run<C: Exec>(
