@@ -87,7 +87,9 @@ use crate::core::model::{CommunicationParty, HealthPersonnel, Organisation, Pers
 /// Tuning for [`Store::open_with`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// Reader connections on SQLite; pool size on PostgreSQL. Default 8.
+    /// SQLite: idle reader connections kept open (a lookup never waits for one: it opens one
+    /// when none is idle, and lookups run on the caller's thread, so there are at most as many
+    /// as threads looking up); PostgreSQL: the pool size. Default 8.
     pub max_connections: u32,
     /// How long an SQLite write waits for another process's write lock. Default 30 s.
     pub busy_timeout: Duration,
@@ -195,7 +197,7 @@ macro_rules! in_transaction {
                     $body
                 };
                 let result = tx.finish(result, db);
-                if let Some(checkpointer) = &backend.checkpointer {
+                if let (Ok(_), Some(checkpointer)) = (&result, &backend.checkpointer) {
                     checkpointer.after_commit();
                 }
                 result

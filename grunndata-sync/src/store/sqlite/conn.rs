@@ -257,7 +257,7 @@ impl Drop for Transaction<'_> {
 }
 
 /// A pool of reader connections: taken on the caller's thread, returned on drop. It never
-/// makes a caller wait — a lookup that finds none idle opens one — and keeps at most `idle`
+/// makes a caller wait — a lookup that finds none idle opens one — and keeps at most `keep`
 /// of them open between uses.
 #[derive(Debug)]
 pub(crate) struct ReaderPool {
@@ -497,7 +497,10 @@ fn decode_row(row: &rusqlite::Row<'_>, kinds: &[Kind]) -> Result<Row, DatabaseEr
 }
 
 fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
-    let mismatch = |what: &str| DatabaseError::Value(format!("expected {what}, found {value:?}"));
+    // The column's type only, never its value: a column may hold a national identity number,
+    // and this message can reach a log line.
+    let mismatch =
+        |what: &str| DatabaseError::Value(format!("expected {what}, found {}", value.data_type()));
     if value == ValueRef::Null {
         return Ok(match kind {
             Kind::Text => Value::Text(None),
@@ -598,6 +601,19 @@ mod tests {
             };
             assert_eq!(rows, [Some(expected.to_owned())], "{sql}");
         }
+    }
+
+    #[test]
+    fn a_column_of_the_wrong_type_is_named_by_type_not_value() {
+        let nin = ValueRef::Text(b"01010150000");
+        let error = decode(nin, Kind::Int)
+            .map(drop)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("column value: expected an integer, found text")
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! WAL lets readers keep reading the last committed state while the sync writer holds its
 //! transaction, so lookups are never blocked by a sync. `synchronous=NORMAL` is durable across
-//! application crashes; a power loss may lose the transactions since the last checkpoint (up to
-//! the 64 MiB of WAL the writer lets grow), never corrupt the file, and since every batch
+//! application crashes; a power loss may lose the transactions since the last checkpoint (about
+//! 64 MiB of WAL, 256 MiB at most: `checkpoint.rs`), never corrupt the file, and since every batch
 //! commits with its cursor, the next sync fetches what was lost again. A busy timeout makes a
 //! second writer process wait instead of failing at once.
 

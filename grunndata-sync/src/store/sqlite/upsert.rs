@@ -36,8 +36,7 @@ impl Upserter for SqliteConn {
         bulk: bool,
     ) -> Result<RunCounts, DatabaseError> {
         let mut counts = RunCounts::default();
-        let insert = insert_sql(spec);
-        let select = existing_sql(spec);
+        let sql = Statements::new(spec);
         let kinds: Vec<Kind> = [Kind::Bytes, Kind::Timestamp, Kind::Timestamp]
             .into_iter()
             .chain(spec.columns.iter().map(|column| column.kind))
@@ -46,17 +45,18 @@ impl Upserter for SqliteConn {
             // A fresh bulk load inserts into a table that held nothing when it began: try the
             // insert alone, and only for a key already there (a resumed load) look first.
             if bulk {
-                match self.positional(&insert, &row.row) {
+                match self.positional(&sql.insert, &row.row) {
                     Ok(_) => {
                         counts.inserted += 1;
-                        self.insert_children(spec.child.as_ref(), &row.children)?;
+                        self.insert_children(&sql, &row.children)?;
                         continue;
                     }
                     Err(error) if is_primary_key_violation(&error) => {}
                     Err(error) => return Err(error),
                 }
             }
-            let stored = self.positional_row(&select, std::slice::from_ref(&row.key), &kinds)?;
+            let stored =
+                self.positional_row(&sql.existing, std::slice::from_ref(&row.key), &kinds)?;
             let (existing, columns) = match stored {
                 Some(mut stored) => (
                     Some(Existing {
@@ -72,25 +72,81 @@ impl Upserter for SqliteConn {
                 Class::Unchanged => counts.unchanged += 1,
                 Class::Refreshed => {
                     counts.refreshed += 1;
-                    let sql = format!(
-                        "UPDATE {} SET fetched_at = ?2 WHERE {} = ?1",
-                        spec.table, spec.key.name
-                    );
-                    self.positional(&sql, &[row.key, Value::Timestamp(Some(row.fetched_at))])?;
+                    let args = [row.key, Value::Timestamp(Some(row.fetched_at))];
+                    self.positional(&sql.refresh, &args)?;
                 }
                 Class::New => {
                     counts.inserted += 1;
-                    self.positional(&insert, &row.row)?;
-                    self.insert_children(spec.child.as_ref(), &row.children)?;
+                    self.positional(&sql.insert, &row.row)?;
+                    self.insert_children(&sql, &row.children)?;
                 }
                 Class::Changed(ends) => {
                     counts.changed += 1;
-                    self.replace(spec, row, &columns, ends)?;
+                    self.replace(spec, &sql, row, &columns, ends)?;
                 }
             }
         }
         Ok(counts)
     }
+}
+
+/// The statement texts of a run that do not depend on the row, built once per run (a
+/// re-snapshot refreshes a whole register through them).
+struct Statements {
+    /// The stored digest, times and typed columns of a key.
+    existing: String,
+    insert: String,
+    /// `fetched_at` alone.
+    refresh: String,
+    /// Copies the stored version of a key to history, ending at `?2`.
+    history: String,
+    /// Deletes the child rows of a key, where a change replaces them.
+    child_delete: Option<String>,
+    /// Inserts one child row, ignoring one already present.
+    child_insert: Option<String>,
+}
+
+impl Statements {
+    fn new(spec: &TableSpec) -> Self {
+        let (table, key) = (spec.table, spec.key.name);
+        let mut existing = String::from("SELECT digest, fetched_at, changed_at");
+        for column in spec.columns {
+            let _ = write!(existing, ", {}", column.name);
+        }
+        let _ = write!(existing, " FROM {table} WHERE {key} = ?1");
+        Self {
+            existing,
+            insert: format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                spec.column_list(),
+                numbered(spec.width())
+            ),
+            refresh: format!("UPDATE {table} SET fetched_at = ?2 WHERE {key} = ?1"),
+            history: format!(
+                "INSERT INTO {} ({key}, valid_from, valid_to, ended, record, digest) \
+                 SELECT {key}, changed_at, ?2, 'changed', record, digest FROM {table} \
+                 WHERE {key} = ?1",
+                spec.history
+            ),
+            child_delete: spec
+                .child
+                .as_ref()
+                .filter(|child| child.replace)
+                .map(|child| format!("DELETE FROM {} WHERE {key} = ?1", child.table)),
+            child_insert: spec.child.as_ref().map(child_insert),
+        }
+    }
+}
+
+fn child_insert(child: &ChildTable) -> String {
+    let names: Vec<&str> = child.columns.iter().map(|column| column.name).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING",
+        child.table,
+        names.join(", "),
+        numbered(child.columns.len()),
+        child.conflict,
+    )
 }
 
 impl SqliteConn {
@@ -99,32 +155,28 @@ impl SqliteConn {
     fn replace(
         &mut self,
         spec: &TableSpec,
+        sql: &Statements,
         row: Encoded,
         stored: &[Value],
         ends: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), DatabaseError> {
-        let (table, key) = (spec.table, spec.key.name);
-        let sql = format!(
-            "INSERT INTO {} ({key}, valid_from, valid_to, ended, record, digest) \
-             SELECT {key}, changed_at, ?2, 'changed', record, digest FROM {table} \
-             WHERE {key} = ?1",
-            spec.history
-        );
-        self.positional(&sql, &[row.key.clone(), Value::Timestamp(Some(ends))])?;
-        if let Some(child) = spec.child.as_ref().filter(|child| child.replace) {
-            let sql = format!("DELETE FROM {} WHERE {key} = ?1", child.table);
-            self.positional(&sql, std::slice::from_ref(&row.key))?;
+        self.positional(
+            &sql.history,
+            &[row.key.clone(), Value::Timestamp(Some(ends))],
+        )?;
+        if let Some(delete) = &sql.child_delete {
+            self.positional(delete, std::slice::from_ref(&row.key))?;
         }
 
         // `row.row` is key, typed columns, then record, digest, changed_at, fetched_at.
         let mut values = row.row.into_iter();
         let key_value = values.next().unwrap_or(Value::Text(None));
-        let mut sql = format!("UPDATE {table} SET ");
+        let mut update = format!("UPDATE {} SET ", spec.table);
         let mut args = vec![key_value];
         for (index, (column, value)) in spec.columns.iter().zip(values.by_ref()).enumerate() {
             if stored.get(index) != Some(&value) {
                 args.push(value);
-                let _ = write!(sql, "{} = ?{}, ", column.name, args.len());
+                let _ = write!(update, "{} = ?{}, ", column.name, args.len());
             }
         }
         for (column, value) in META.iter().zip(values) {
@@ -135,36 +187,24 @@ impl SqliteConn {
                 value
             };
             args.push(value);
-            let _ = write!(sql, "{} = ?{}, ", column.name, args.len());
+            let _ = write!(update, "{} = ?{}, ", column.name, args.len());
         }
-        sql.truncate(sql.len() - 2);
-        let _ = write!(sql, " WHERE {key} = ?1");
-        self.positional(&sql, &args)?;
-        self.insert_children(spec.child.as_ref(), &row.children)
+        update.truncate(update.len() - 2);
+        let _ = write!(update, " WHERE {} = ?1", spec.key.name);
+        self.positional(&update, &args)?;
+        self.insert_children(sql, &row.children)
     }
 
     /// Inserts child rows, ignoring rows already present.
     fn insert_children(
         &mut self,
-        child: Option<&ChildTable>,
+        sql: &Statements,
         rows: &[Vec<Value>],
     ) -> Result<(), DatabaseError> {
-        let Some(child) = child else {
-            return Ok(());
-        };
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let names: Vec<&str> = child.columns.iter().map(|column| column.name).collect();
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING",
-            child.table,
-            names.join(", "),
-            numbered(child.columns.len()),
-            child.conflict,
-        );
-        for row in rows {
-            self.positional(&sql, row)?;
+        if let Some(insert) = &sql.child_insert {
+            for row in rows {
+                self.positional(insert, row)?;
+            }
         }
         Ok(())
     }
@@ -175,25 +215,6 @@ fn is_primary_key_violation(error: &DatabaseError) -> bool {
         error,
         DatabaseError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
             if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
-}
-
-/// The stored digest, times and typed columns of a key.
-fn existing_sql(spec: &TableSpec) -> String {
-    let mut sql = String::from("SELECT digest, fetched_at, changed_at");
-    for column in spec.columns {
-        let _ = write!(sql, ", {}", column.name);
-    }
-    let _ = write!(sql, " FROM {} WHERE {} = ?1", spec.table, spec.key.name);
-    sql
-}
-
-fn insert_sql(spec: &TableSpec) -> String {
-    format!(
-        "INSERT INTO {} ({}) VALUES ({})",
-        spec.table,
-        spec.column_list(),
-        numbered(spec.width())
     )
 }
 

@@ -4,8 +4,9 @@
 //! leaves nothing behind. Order inside a batch:
 //!
 //! 1. changes in feed order — consecutive upserts form a *run* written set-wise by the
-//!    backend's [`Upserter`] (multi-row `VALUES` on SQLite and for small runs on PostgreSQL,
-//!    `COPY` into a staging table and merge for large PostgreSQL runs); deletes one by one;
+//!    backend's [`Upserter`] (on SQLite row by row, writing only what changed; on PostgreSQL
+//!    multi-row `VALUES` for small runs, `COPY` into a staging table and merge for large ones);
+//!    deletes one by one;
 //! 2. the sweep of records not fetched since a time;
 //! 3. quarantine: entries for keys that now stored cleanly are resolved, new entries added;
 //! 4. sync state: cursor, snapshot, and the version bump when data changed.
