@@ -612,7 +612,7 @@ mod tests {
             .map(|e| e.to_string());
         assert_eq!(
             error.as_deref(),
-            Some("column value: expected an integer, found text")
+            Some("column value: expected an integer, found Text")
         );
     }
 
