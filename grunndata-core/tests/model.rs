@@ -291,6 +291,37 @@ fn stored_json_missing_optional_fields_still_reads() {
     assert_eq!(party.amqp_transport_status, AmqpTransportStatus::Inherited);
 }
 
+/// Regression (issue 17): serde's smallest `Vec` holds four elements, and decoded records live
+/// long in lookup caches, where that spare room was most of a cached person.
+#[test]
+fn decoded_lists_keep_no_spare_capacity() {
+    let person: Person = serde_json::from_str(&round_trip(&person())).expect("person");
+    for (len, capacity) in [
+        (person.identifiers.len(), person.identifiers.capacity()),
+        (
+            person.residential_addresses.len(),
+            person.residential_addresses.capacity(),
+        ),
+        (
+            person.postal_addresses.len(),
+            person.postal_addresses.capacity(),
+        ),
+    ] {
+        assert_eq!(len, capacity);
+    }
+    assert!(!person.residential_addresses.is_empty());
+    let personnel: grunndata_core::model::HealthPersonnel =
+        serde_json::from_str(&round_trip(&personnel())).expect("personnel");
+    assert!(!personnel.approvals.is_empty());
+    assert_eq!(personnel.approvals.len(), personnel.approvals.capacity());
+    for approval in &personnel.approvals {
+        assert_eq!(
+            approval.specialities.len(),
+            approval.specialities.capacity()
+        );
+    }
+}
+
 #[test]
 fn debug_never_prints_a_whole_nin() {
     let outputs = [format!("{:?}", person()), format!("{:?}", personnel())];

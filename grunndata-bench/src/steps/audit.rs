@@ -16,12 +16,13 @@ use grunndata_sync::core::model::HealthPersonnel;
 use grunndata_sync::engine::{Engine, Request as SyncRequest, Sources};
 use grunndata_sync::registry::{Caller, PersonAnswer, Registry, RegistryOptions};
 use grunndata_sync::store::{Register, Store};
+use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::Request;
 use crate::report::{LatencyRow, mib};
 use crate::run::Bench;
-use crate::stats::{median, nanos_since, percentile};
+use crate::stats::{median, nanos_since};
 
 /// What writes the mirror while the lookups run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,14 +201,17 @@ pub async fn run(url: &str, config: &std::path::Path, load: Load) -> anyhow::Res
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let nins: Arc<[NationalId]> = nins.into();
+    // Histograms, not vectors of every latency: a run under load times as many lookups as fit
+    // beside the writer (millions at national scale), and their memory would count against
+    // the step's peak RSS — the faster the lookups, the more.
+    let mut audited = Latencies::new()?;
+    let mut control = Latencies::new()?;
     let started = Instant::now();
-    let mut audited = Vec::new();
-    let mut control = Vec::new();
     let mut index = 0;
     loop {
         let done = match load {
-            Load::Idle => audited.len() >= IDLE_LOOKUPS,
-            _ => !writer.running()? && !audited.is_empty(),
+            Load::Idle => audited.len() >= IDLE_LOOKUPS as u64,
+            _ => !writer.running()? && audited.len() > 0,
         };
         if done {
             break;
@@ -217,28 +221,44 @@ pub async fn run(url: &str, config: &std::path::Path, load: Load) -> anyhow::Res
         index += 1;
         let at = Instant::now();
         person(&registry, nin).await?;
-        audited.push(nanos_since(at));
+        audited.record(nanos_since(at));
         let at = Instant::now();
         let found = registry.personnel(hpr).await?;
-        control.push(nanos_since(at));
+        control.record(nanos_since(at));
         anyhow::ensure!(found.is_some(), "HPR {hpr} not found");
     }
     let wall = started.elapsed().as_secs_f64();
     writer.finish().await?;
     store.close().await;
-    Ok([measured(audited, wall), measured(control, wall)])
+    Ok([measured(&audited, wall), measured(&control, wall)])
+}
+
+/// Latencies in nanoseconds, to three significant digits, in fixed memory.
+struct Latencies(Histogram<u64>);
+
+impl Latencies {
+    fn new() -> anyhow::Result<Self> {
+        // 1 ns to 10 minutes; a slower lookup is recorded as 10 minutes.
+        Ok(Self(Histogram::new_with_bounds(1, 600_000_000_000, 3)?))
+    }
+
+    fn record(&mut self, nanos: u64) {
+        self.0.saturating_record(nanos);
+    }
+
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
 }
 
 /// Percentiles of `nanos`, timed over `wall` seconds.
-fn measured(mut nanos: Vec<u64>, wall: f64) -> Measured {
-    let lookups = nanos.len();
-    #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
-    let per_second = lookups as f64 / wall.max(f64::EPSILON);
+fn measured(nanos: &Latencies, wall: f64) -> Measured {
+    #[allow(clippy::cast_precision_loss, reason = "figures for people")]
     Measured {
-        p50_ns: percentile(&mut nanos, 0.5),
-        p99_ns: percentile(&mut nanos, 0.99),
-        per_second,
-        lookups,
+        p50_ns: nanos.0.value_at_quantile(0.5) as f64,
+        p99_ns: nanos.0.value_at_quantile(0.99) as f64,
+        per_second: nanos.len() as f64 / wall.max(f64::EPSILON),
+        lookups: usize::try_from(nanos.len()).unwrap_or(usize::MAX),
     }
 }
 

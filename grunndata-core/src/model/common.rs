@@ -5,6 +5,22 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+/// Deserializes a list without spare capacity.
+///
+/// Serde grows a `Vec` as it reads, and the smallest allocation holds four elements: a person
+/// with one address kept room for four. Decoded records live long in lookup caches, and there
+/// the spare room was most of a cached person (24 MiB of 20 000 cached persons, BENCHMARKS.md),
+/// so the lists of the cached models are shrunk as they are read.
+pub(crate) fn compact<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut list = Vec::<T>::deserialize(deserializer)?;
+    list.shrink_to_fit();
+    Ok(list)
+}
+
 /// A validity period of whole days; either end may be open.
 ///
 /// Both ends are **inclusive**: `to` is the last valid day. That is how HPR means `til`

@@ -24,7 +24,7 @@ pub struct Person {
     pub sequence_number: Option<i64>,
     /// Norwegian identification numbers, current and discontinued.
     /// Upstream `norwegianIdentificationNumber[]`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub identifiers: Vec<PersonIdentifier>,
     /// The current name. Upstream `name[]` (the element with `isValid`).
     #[serde(default)]
@@ -54,10 +54,10 @@ pub struct Person {
     #[serde(default)]
     pub address_protection: AddressProtection,
     /// Residential addresses — bostedsadresse. Upstream `residentialAddress[]`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub residential_addresses: Vec<ResidentialAddress>,
     /// Postal addresses — postadresse. Upstream `postalAddress[]` (`ContactAddress`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub postal_addresses: Vec<ContactAddress>,
 }
 

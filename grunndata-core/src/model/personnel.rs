@@ -39,11 +39,11 @@ pub struct HealthPersonnel {
     #[serde(default)]
     pub replaced_by: Option<HprNumber>,
     /// Approvals — godkjenninger. `godkjenninger[]` / SOAP `Godkjenninger`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub approvals: Vec<Approval>,
     /// Person-level administrative reactions — administrative reaksjoner.
     /// `administrativeReaksjoner[]` / SOAP `AdministrativeReaksjoner`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub administrative_reactions: Vec<AdministrativeReaction>,
     /// When HPR last changed the record. `sistOppdatert` / SOAP `SistOppdatert`.
     #[serde(default)]
@@ -93,26 +93,26 @@ pub struct Approval {
     pub internship_approved: Option<NaiveDate>,
     /// Periods when the approval is suspended — suspensjonsperioder. SOAP `Suspensjonsperioder`
     /// (not seen in the REST DTOs).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub suspensions: Vec<Suspension>,
     /// Specialist approvals (7426) — spesialistgodkjenninger.
     /// `spesialistgodkjenninger[]` / SOAP `Spesialiteter`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub specialities: Vec<Speciality>,
     /// Rights to requisition (prescribe or order) — rekvisisjonsretter.
     /// `rekvisisjonsretter[]` / SOAP `Rekvisisjonsretter`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub requisition_rights: Vec<RequisitionRight>,
     /// Additional competences (7702) — tilleggskompetanser.
     /// `tilleggskompetanser[]` / SOAP `Tilleggskompetanser`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub additional_competences: Vec<AdditionalCompetence>,
     /// Conditions attached to the approval — vilkår. `vilkår[]` / SOAP `Vilkår`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub conditions: Vec<Condition>,
     /// Administrative reactions on the approval — administrative reaksjoner.
     /// `administrativeReaksjoner[]` / SOAP `AdministrativeReaksjoner`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub administrative_reactions: Vec<AdministrativeReaction>,
 }
 
@@ -140,10 +140,10 @@ pub struct Speciality {
     #[serde(default)]
     pub end_status: Option<Code>,
     /// Suspension periods. SOAP `Suspensjonsperioder`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub suspensions: Vec<Suspension>,
     /// Administrative reactions. `administrativeReaksjoner` / SOAP `AdministrativeReaksjoner`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub administrative_reactions: Vec<AdministrativeReaction>,
 }
 
@@ -176,10 +176,10 @@ pub struct RequisitionRight {
     #[serde(default)]
     pub end_status: Option<Code>,
     /// Suspension periods. SOAP `Suspensjonsperioder`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub suspensions: Vec<Suspension>,
     /// Administrative reactions. `administrativeReaksjoner` / SOAP `AdministrativeReaksjoner`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::common::compact")]
     pub administrative_reactions: Vec<AdministrativeReaction>,
 }
 

@@ -275,6 +275,9 @@ pub enum DatabaseError {
     /// The store was closed ([`Store::close`](super::Store::close)).
     #[error("the store is closed")]
     Closed,
+    /// The SQLite writer thread could not be started.
+    #[error("cannot start the writer thread: {0}")]
+    Thread(std::io::Error),
 }
 
 /// Shorthand for results of store operations.

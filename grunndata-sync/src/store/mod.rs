@@ -174,14 +174,14 @@ macro_rules! with_reader {
 
 /// Runs `$body` (a `Result<_, StoreError>`) in a write transaction on either backend,
 /// committing on `Ok` and rolling back on `Err`.
+///
+/// On SQLite the body runs on the writer thread (`sqlite/writer.rs`), so it must own what it
+/// uses: everything it names is moved into it (clone or copy what the caller still needs).
 macro_rules! in_transaction {
-    ($store:expr, $op:expr, $register:expr, |$conn:ident| $body:expr) => {{
+    ($store:expr, $op:expr, $register:expr, move |$conn:ident| $body:expr) => {{
         match &$store.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(backend) => {
-                let db = StoreError::db($op, $register);
-                // IMMEDIATE takes the write lock up front, so a second writer process waits
-                // (busy timeout) instead of failing when it upgrades a read.
                 let writer = backend
                     .writer
                     .as_ref()
@@ -189,18 +189,11 @@ macro_rules! in_transaction {
                         location: backend.location(),
                         operation: $op,
                     })?;
-                let mut writer = writer.lock().await;
-                let writer = writer.as_mut().ok_or(DatabaseError::Closed).map_err(db)?;
-                let mut tx = sqlite::Transaction::begin(writer).await.map_err(db)?;
-                let result = {
-                    let $conn: &mut sqlite::SqliteConn = &mut tx;
-                    $body
-                };
-                let result = tx.finish(result, db);
-                if let (Ok(_), Some(checkpointer)) = (&result, &backend.checkpointer) {
-                    checkpointer.after_commit();
-                }
-                result
+                writer
+                    .transaction($op, $register, move |$conn: &mut sqlite::SqliteConn| {
+                        Box::pin(async move { $body })
+                    })
+                    .await
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => {
@@ -361,7 +354,7 @@ impl Store {
             Backend::Sqlite(backend) => {
                 backend.readers.close();
                 if let Some(writer) = &backend.writer {
-                    writer.lock().await.take();
+                    writer.close().await;
                 }
                 if let Some(checkpointer) = &backend.checkpointer {
                     checkpointer.close();
@@ -449,7 +442,8 @@ impl Store {
                 .collect()
         };
         let keys: Arc<[String]> = keys.into();
-        let outcome = in_transaction!(self, "applying a batch", Some(register), |conn| {
+        let notice_keys = Arc::clone(&keys);
+        let outcome = in_transaction!(self, "applying a batch", Some(register), move |conn| {
             async {
                 let bulk = bulk::active(conn, register)
                     .await
@@ -461,7 +455,7 @@ impl Store {
                     let notice = CommitNotice {
                         register,
                         version: outcome.version,
-                        keys: Arc::clone(&keys),
+                        keys: notice_keys,
                     };
                     exec::Exec::notify(
                         conn,
@@ -552,17 +546,19 @@ impl Store {
     ///
     /// [`finish_bulk_load`]: Self::finish_bulk_load
     pub async fn begin_bulk_load(&self, register: Register) -> StoreResult<bool> {
-        in_transaction!(self, "starting a bulk load", Some(register), |conn| {
-            bulk::begin(conn, register, self.list_indexes_sql()).await
+        let list_indexes = self.list_indexes_sql();
+        in_transaction!(self, "starting a bulk load", Some(register), move |conn| {
+            bulk::begin(conn, register, list_indexes).await
         })
     }
 
     /// Rebuilds the indexes dropped by [`begin_bulk_load`](Self::begin_bulk_load) and
     /// refreshes planner statistics; returns how many indexes were rebuilt.
     pub async fn finish_bulk_load(&self, register: Register) -> StoreResult<u64> {
-        let rebuilt = in_transaction!(self, "finishing a bulk load", Some(register), |conn| {
-            bulk::finish(conn, register).await
-        })?;
+        let rebuilt =
+            in_transaction!(self, "finishing a bulk load", Some(register), move |conn| {
+                bulk::finish(conn, register).await
+            })?;
         let analyze = match self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(_) => sqlite::ANALYZE,
@@ -573,7 +569,7 @@ impl Store {
             self,
             "analysing after a bulk load",
             Some(register),
-            |conn| {
+            move |conn| {
                 exec::Exec::execute(conn, analyze, &[])
                     .await
                     .map_err(StoreError::db(
@@ -599,8 +595,9 @@ impl Store {
     /// re-snapshot that survives a crash half-way: until its last batch there is no cursor to
     /// resume from, so a restart snapshots again). Hold the [`writer_lock`](Self::writer_lock).
     pub async fn set_cursor(&self, register: Register, cursor: Option<&str>) -> StoreResult<()> {
-        in_transaction!(self, "setting the cursor", Some(register), |conn| {
-            sync_state::set_cursor(conn, register, cursor)
+        let cursor = cursor.map(str::to_owned);
+        in_transaction!(self, "setting the cursor", Some(register), move |conn| {
+            sync_state::set_cursor(conn, register, cursor.as_deref())
                 .await
                 .map_err(StoreError::db("setting the cursor", Some(register)))
         })
@@ -608,11 +605,16 @@ impl Store {
 
     /// Records that a sync run of `register` completed successfully at `at`.
     pub async fn record_success(&self, register: Register, at: DateTime<Utc>) -> StoreResult<()> {
-        in_transaction!(self, "recording sync success", Some(register), |conn| {
-            sync_state::record_success(conn, register, at)
-                .await
-                .map_err(StoreError::db("recording sync success", Some(register)))
-        })
+        in_transaction!(
+            self,
+            "recording sync success",
+            Some(register),
+            move |conn| {
+                sync_state::record_success(conn, register, at)
+                    .await
+                    .map_err(StoreError::db("recording sync success", Some(register)))
+            }
+        )
     }
 
     /// Records that a sync run of `register` failed at `at` with `message` (plain words; no
@@ -623,8 +625,9 @@ impl Store {
         at: DateTime<Utc>,
         message: &str,
     ) -> StoreResult<()> {
-        in_transaction!(self, "recording sync error", Some(register), |conn| {
-            sync_state::record_error(conn, register, at, message)
+        let message = message.to_owned();
+        in_transaction!(self, "recording sync error", Some(register), move |conn| {
+            sync_state::record_error(conn, register, at, &message)
                 .await
                 .map_err(StoreError::db("recording sync error", Some(register)))
         })
@@ -805,21 +808,33 @@ impl Store {
     /// Starts tracking `nin`; returns `false` if it was already tracked.
     pub async fn track_person(&self, nin: &NationalId, note: Option<&str>) -> StoreResult<bool> {
         let at = Utc::now();
-        in_transaction!(self, "tracking a person", Some(Register::Preg), |conn| {
-            tracked::track(conn, nin, note, at)
-                .await
-                .map_err(StoreError::db("tracking a person", Some(Register::Preg)))
-        })
+        let (nin, note) = (*nin, note.map(str::to_owned));
+        in_transaction!(
+            self,
+            "tracking a person",
+            Some(Register::Preg),
+            move |conn| {
+                tracked::track(conn, &nin, note.as_deref(), at)
+                    .await
+                    .map_err(StoreError::db("tracking a person", Some(Register::Preg)))
+            }
+        )
     }
 
     /// Stops tracking `nin` and purges every person left without a tracked NIN (current
     /// record, history and identifiers).
     pub async fn untrack_person(&self, nin: &NationalId) -> StoreResult<UntrackOutcome> {
-        let outcome = in_transaction!(self, "untracking a person", Some(Register::Preg), |conn| {
-            tracked::untrack(conn, nin)
-                .await
-                .map_err(StoreError::db("untracking a person", Some(Register::Preg)))
-        })?;
+        let nin = *nin;
+        let outcome = in_transaction!(
+            self,
+            "untracking a person",
+            Some(Register::Preg),
+            move |conn| {
+                tracked::untrack(conn, &nin)
+                    .await
+                    .map_err(StoreError::db("untracking a person", Some(Register::Preg)))
+            }
+        )?;
         if outcome.persons_purged > 0 {
             let version = self.version(Register::Preg).await?;
             self.notifier.send(CommitNotice {

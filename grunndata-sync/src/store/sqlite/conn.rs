@@ -4,10 +4,10 @@
 //! every statement to a worker thread and back, which measured 20× the query itself
 //! (BENCHMARKS.md); here the statement runs where the caller is. The [`Exec`] futures below are
 //! therefore ready at their first poll. That is the right trade for what the store asks of
-//! SQLite — point reads, index range reads, and writes batched into transactions of at most a
-//! few thousand rows — and it is why nothing here ever waits on a lock while blocking the thread:
-//! readers of a WAL file do not wait for the writer, and the writer takes SQLite's write lock
-//! with [`begin_immediate`](SqliteConn::begin_immediate), which retries asynchronously.
+//! SQLite's readers — point reads and index range reads, microseconds each, which never wait
+//! on a lock: readers of a WAL file do not wait for the writer. Write transactions, tens of
+//! milliseconds each and possibly waiting for another process's write lock, run on the writer
+//! thread instead (`writer.rs`).
 //!
 //! Values bind and decode as sqlx-sqlite did (timestamps as RFC 3339 text with the fewest of
 //! 0/3/6/9 fraction digits, dates as `YYYY-MM-DD`, booleans as 0/1), so files written before are
@@ -16,11 +16,11 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 
 use super::super::error::DatabaseError;
 use super::super::exec::Exec;
@@ -34,8 +34,6 @@ const STATEMENT_CACHE: usize = 256;
 #[derive(Debug)]
 pub(crate) struct SqliteConn {
     conn: Connection,
-    /// How long [`begin_immediate`](Self::begin_immediate) retries another process's lock.
-    busy_timeout: Duration,
 }
 
 /// How a connection is opened.
@@ -45,7 +43,8 @@ pub(crate) struct ConnectOptions {
     pub(crate) read_only: bool,
     /// Read the file as immutable (no `-shm`, no locks): a read-only directory with no writer.
     pub(crate) immutable: bool,
-    /// SQLite's busy timeout for readers; the writer's lock wait is asynchronous.
+    /// SQLite's busy timeout: how long a statement (the writer's `BEGIN IMMEDIATE`, on its own
+    /// thread) waits for another process's lock.
     pub(crate) busy_timeout: Duration,
     /// `PRAGMA name = value` run on every new connection.
     pub(crate) pragmas: Vec<(&'static str, &'static str)>,
@@ -72,31 +71,15 @@ impl SqliteConn {
         for (name, value) in &options.pragmas {
             conn.pragma_update(None, name, value)?;
         }
-        Ok(Self {
-            conn,
-            busy_timeout: options.busy_timeout,
-        })
+        Ok(Self { conn })
     }
 
     /// Starts a write transaction holding SQLite's write lock (`BEGIN IMMEDIATE`), so that a
-    /// second writer process waits here rather than failing half-way when it upgrades a read.
-    /// The wait is asynchronous — SQLite is asked without a busy timeout and the attempt
-    /// repeated — so a runtime thread is never parked for another process's transaction.
-    pub(crate) async fn begin_immediate(&mut self) -> Result<(), DatabaseError> {
-        self.conn.busy_timeout(Duration::ZERO)?;
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(1);
-        let result = loop {
-            match self.conn.execute_batch("BEGIN IMMEDIATE") {
-                Err(error) if is_busy(&error) && started.elapsed() < self.busy_timeout => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                other => break other,
-            }
-        };
-        self.conn.busy_timeout(self.busy_timeout)?;
-        Ok(result?)
+    /// second writer process waits here (up to the busy timeout) rather than failing half-way
+    /// when it upgrades a read. Only the writer thread (`writer.rs`) waits here, never a
+    /// runtime thread.
+    pub(crate) fn begin_immediate(&mut self) -> Result<(), DatabaseError> {
+        Ok(self.conn.execute_batch("BEGIN IMMEDIATE")?)
     }
 
     /// Copies what it can of the WAL into the database file without waiting for readers or
@@ -213,8 +196,8 @@ pub(crate) struct Transaction<'a> {
 
 impl<'a> Transaction<'a> {
     /// Begins a transaction holding the write lock (see [`SqliteConn::begin_immediate`]).
-    pub(crate) async fn begin(conn: &'a mut SqliteConn) -> Result<Self, DatabaseError> {
-        conn.begin_immediate().await?;
+    pub(crate) fn begin(conn: &'a mut SqliteConn) -> Result<Self, DatabaseError> {
+        conn.begin_immediate()?;
         Ok(Self { conn })
     }
 
@@ -373,12 +356,6 @@ fn immutable_uri(path: &Path) -> String {
     }
     uri.push_str("?immutable=1");
     uri
-}
-
-fn is_busy(error: &rusqlite::Error) -> bool {
-    error
-        .sqlite_error_code()
-        .is_some_and(|code| matches!(code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 /// The store's SQL with placeholders SQLite binds by number.
@@ -583,7 +560,6 @@ mod tests {
     fn named_placeholders_bind_by_number_in_sqlite() {
         let mut conn = SqliteConn {
             conn: Connection::open_in_memory().unwrap_or_else(|e| panic!("open: {e}")),
-            busy_timeout: Duration::ZERO,
         };
         for sql in ["SELECT $1 || $2 || $1", "SELECT $2 || $1 || $2"] {
             let mut rows = Vec::new();

@@ -10,6 +10,7 @@
 mod checkpoint;
 mod conn;
 mod upsert;
+mod writer;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -19,13 +20,15 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection as _, SqliteConnection};
 
-pub(crate) use checkpoint::Checkpointer;
-pub(crate) use conn::{ConnectOptions, ReaderPool, SqliteConn, Transaction};
+pub(crate) use conn::{ConnectOptions, ReaderPool, SqliteConn};
+pub(crate) use writer::Writer;
+
+use checkpoint::Checkpointer;
 
 use super::exec::{Exec as _, fetch_optional};
 use super::value::Kind;
 use super::versions::{applied_versions, check_versions, migrate_error, require_versions};
-use super::{StoreError, StoreOptions};
+use super::{DatabaseError, StoreError, StoreOptions};
 
 /// `PRAGMA application_id` of a grunndata database: `GRND` in ASCII.
 pub(crate) const APPLICATION_ID: i64 = 0x4752_4E44;
@@ -37,10 +40,9 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteBackend {
     pub(crate) path: PathBuf,
-    /// The one connection every write transaction of this process goes through (a tokio mutex:
-    /// a second writer task waits without holding a thread; `None` inside once closed). `None`
-    /// when opened read-only.
-    pub(crate) writer: Option<Arc<tokio::sync::Mutex<Option<SqliteConn>>>>,
+    /// The thread every write transaction of this process runs on, with the one writer
+    /// connection (`writer.rs`). `None` when opened read-only.
+    pub(crate) writer: Option<Arc<Writer>>,
     /// Checkpoints the WAL beside the writer; `None` when opened read-only.
     pub(crate) checkpointer: Option<Arc<Checkpointer>>,
     /// Read-only (`query_only`) connections for lookups.
@@ -140,7 +142,7 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
         options.max_connections as usize,
     )
     .map_err(&connect)?;
-    let checkpointer = Checkpointer::new(
+    let checkpointer = Arc::new(Checkpointer::new(
         path.to_owned(),
         suffixed(path, "-wal"),
         checkpoint::THRESHOLD,
@@ -148,11 +150,16 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
             pragmas: vec![("synchronous", "NORMAL")],
             ..base
         },
-    );
+    ));
+    let writer =
+        Writer::start(writer, Arc::clone(&checkpointer)).map_err(|source| StoreError::Connect {
+            location: location.clone(),
+            source: DatabaseError::Thread(source),
+        })?;
     Ok(SqliteBackend {
         path: path.to_owned(),
-        writer: Some(Arc::new(tokio::sync::Mutex::new(Some(writer)))),
-        checkpointer: Some(Arc::new(checkpointer)),
+        writer: Some(Arc::new(writer)),
+        checkpointer: Some(checkpointer),
         readers: Arc::new(readers),
     })
 }
