@@ -285,3 +285,37 @@ async fn commit_notices_name_keys_of_small_batches_only() {
     }
     store.close().await;
 }
+
+/// Regression (issue 17): the audit file's WAL must stay bounded while audited lookups append
+/// row after row. It grew without end instead — 24 GB in a minute of the benchmark's audited
+/// lookups, its index mapped into memory — because SQLite's automatic checkpoint never ran.
+#[tokio::test]
+async fn the_audit_files_wal_stays_bounded() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let path = root.path().join("grunndata.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("open");
+    for index in 0..12_000 {
+        let entry = grunndata_sync::store::AuditEntry {
+            at: at(2026, 1, 1),
+            actor: "tester".to_owned(),
+            purpose: "treatment".to_owned(),
+            register: Some(Register::Preg),
+            subject: format!("person {index:06}"),
+            result: "found".to_owned(),
+        };
+        store.append_audit(&entry).await.expect("append");
+    }
+    let wal = root.path().join("grunndata-audit.db-wal");
+    let size = std::fs::metadata(&wal).map_or(0, |meta| meta.len());
+    // Checkpoints start at 4 MiB beside the appends, SQLite's own at 64 MiB as the backstop;
+    // 12 000 rows written without any leave ≈ 215 MB.
+    assert!(size < 72 << 20, "audit WAL holds {size} bytes");
+    let file = std::fs::metadata(root.path().join("grunndata-audit.db")).map_or(0, |m| m.len());
+    assert!(
+        file > 1 << 20,
+        "the rows reached the audit file ({file} bytes)"
+    );
+    store.close().await;
+}

@@ -150,8 +150,7 @@ impl AuditSink {
     pub(crate) async fn close(&self) {
         match self {
             #[cfg(feature = "sqlite")]
-            // The connection closes when the store's last clone is dropped.
-            Self::Sqlite(_) => {}
+            Self::Sqlite(audit) => audit.close(),
             #[cfg(feature = "postgres")]
             Self::Postgres { pool, .. } => pool.close().await,
         }

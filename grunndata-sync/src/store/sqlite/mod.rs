@@ -20,10 +20,9 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection as _, SqliteConnection};
 
+pub(crate) use checkpoint::Checkpointer;
 pub(crate) use conn::{ConnectOptions, ReaderPool, SqliteConn};
 pub(crate) use writer::Writer;
-
-use checkpoint::Checkpointer;
 
 use super::exec::{Exec as _, fetch_optional};
 use super::value::Kind;

@@ -50,6 +50,7 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("grunndata-sqlite-writer".to_owned())
             .spawn(move || {
+                yield_to_lookups();
                 let mut conn = conn;
                 // Ends when the store is closed or its last clone dropped.
                 while let Ok(job) = receiver.recv() {
@@ -129,6 +130,28 @@ impl Writer {
         }
     }
 }
+
+/// How much lower than the process the writer thread runs (nice value steps).
+const WRITER_NICE: i32 = 10;
+
+/// Lowers the writer thread's priority, so that on a busy machine the lookups of the same
+/// process (a journal system with the sync embedded, `serve` beside a sync) get the CPU before
+/// a batch does: a sync is background work, a lookup has someone waiting for it.
+#[cfg(target_os = "linux")]
+fn yield_to_lookups() {
+    // Linux keeps a nice value per thread, set through the thread id.
+    let thread = rustix::thread::gettid();
+    let lowered = rustix::process::getpriority_process(Some(thread)).and_then(|nice| {
+        rustix::process::setpriority_process(Some(thread), (nice + WRITER_NICE).min(19))
+    });
+    if let Err(error) = lowered {
+        tracing::debug!(%error, "cannot lower the SQLite writer thread's priority");
+    }
+}
+
+/// Other systems keep one priority per process.
+#[cfg(not(target_os = "linux"))]
+fn yield_to_lookups() {}
 
 #[cfg(test)]
 mod tests {
