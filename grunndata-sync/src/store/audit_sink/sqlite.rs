@@ -133,7 +133,11 @@ impl SqliteAudit {
         let id = self
             .run(conn, "appending to the audit log", entry.register, insert)
             .await?;
-        if self.appends.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY == 0 {
+        if self
+            .appends
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(CHECKPOINT_EVERY)
+        {
             self.checkpointer.after_commit();
         }
         Ok(id)
