@@ -28,6 +28,8 @@ impl Upserter for SqliteConn {
     /// A quarter of a feed page (1000 changes) per step lets the encoding of the next quarter
     /// (canonical JSON, SHA-256, on a blocking thread) overlap the writing of this one.
     const ENCODE_CHUNK: usize = 250;
+    /// The same in a fresh bulk load.
+    const BULK_ENCODE_CHUNK: usize = 250;
 
     async fn upsert_run(
         &mut self,

@@ -49,6 +49,9 @@ pub(crate) trait Upserter: Exec {
     /// this one, but each chunk costs the backend a round of statements.
     const ENCODE_CHUNK: usize;
 
+    /// [`ENCODE_CHUNK`](Self::ENCODE_CHUNK) during a fresh bulk load.
+    const BULK_ENCODE_CHUNK: usize;
+
     /// Writes `rows`; `bulk` says the register is in a fresh bulk load (indexes dropped).
     fn upsert_run(
         &mut self,
@@ -192,14 +195,19 @@ impl Flush<'_> {
             run.retain(|pending| keep.contains(&pending.key_text));
             self.outcome.skipped_untracked += (before - run.len()) as u64;
         }
-        if run.len() <= C::ENCODE_CHUNK {
+        let chunk_size = if self.bulk {
+            C::BULK_ENCODE_CHUNK
+        } else {
+            C::ENCODE_CHUNK
+        };
+        if run.len() <= chunk_size {
             let encoded = encode_chunk(run)?;
             return self.write(conn, encoded).await;
         }
-        let mut chunks = Vec::with_capacity(run.len().div_ceil(C::ENCODE_CHUNK));
+        let mut chunks = Vec::with_capacity(run.len().div_ceil(chunk_size));
         let mut rest = run.into_iter();
         loop {
-            let chunk: Vec<Pending<R>> = rest.by_ref().take(C::ENCODE_CHUNK).collect();
+            let chunk: Vec<Pending<R>> = rest.by_ref().take(chunk_size).collect();
             if chunk.is_empty() {
                 break;
             }
