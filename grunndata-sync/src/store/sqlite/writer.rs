@@ -107,8 +107,9 @@ impl Writer {
         match answered.await {
             Ok(Ok(result)) => result,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            // The job was dropped unrun: the runtime it was to run in is shutting down.
-            Err(_) => Err(StoreError::Cancelled { operation }),
+            // The job was dropped unrun, which only a writer thread that died could do (jobs
+            // run under `catch_unwind`, and a closed writer drains its queue first).
+            Err(_) => Err(db(DatabaseError::Closed)),
         }
     }
 
