@@ -356,9 +356,6 @@ impl Store {
                 if let Some(writer) = &backend.writer {
                     writer.close().await;
                 }
-                if let Some(checkpointer) = &backend.checkpointer {
-                    checkpointer.close();
-                }
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => backend.pool.close().await,

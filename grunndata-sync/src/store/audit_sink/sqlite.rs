@@ -18,7 +18,7 @@ use tokio::sync::OnceCell;
 
 use super::super::audit::{AuditEntry, AuditQuery, AuditRecord};
 use super::super::exec::Exec as _;
-use super::super::sqlite::{Checkpointer, ConnectOptions, ReaderPool};
+use super::super::sqlite::{Checkpointer, ConnectOptions, ReaderPool, suffixed};
 use super::super::value::{Kind, Value};
 use super::super::{Register, StoreError};
 
@@ -86,11 +86,9 @@ pub(crate) struct SqliteAudit {
 
 impl SqliteAudit {
     pub(crate) fn new(path: PathBuf, busy_timeout: Duration, mirror: Arc<ReaderPool>) -> Self {
-        let mut wal = path.clone().into_os_string();
-        wal.push("-wal");
         let checkpointer = Checkpointer::new(
             path.clone(),
-            PathBuf::from(wal),
+            suffixed(&path, "-wal"),
             CHECKPOINT_THRESHOLD,
             ConnectOptions {
                 read_only: false,

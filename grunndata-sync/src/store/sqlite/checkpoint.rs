@@ -20,7 +20,7 @@ pub(crate) const THRESHOLD: u64 = 64 << 20;
 /// SQLite's `wal_autocheckpoint` (pages of 4 KiB) for the writer: the backstop, 256 MiB.
 pub(crate) const BACKSTOP_PAGES: &str = "65536";
 
-/// Runs checkpoints of one mirror, one at a time.
+/// Runs checkpoints of one SQLite file (the mirror, or the audit file), one at a time.
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
     path: PathBuf,
@@ -33,7 +33,7 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// A checkpointer for the mirror at `path` whose WAL is `wal`, connecting with `options`
+    /// A checkpointer for the file at `path` whose WAL is `wal`, connecting with `options`
     /// when first needed, checkpointing once the WAL holds `threshold` bytes.
     pub(crate) fn new(
         path: PathBuf,

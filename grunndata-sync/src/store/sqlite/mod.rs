@@ -40,10 +40,9 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 pub(crate) struct SqliteBackend {
     pub(crate) path: PathBuf,
     /// The thread every write transaction of this process runs on, with the one writer
-    /// connection (`writer.rs`). `None` when opened read-only.
+    /// connection and the WAL checkpoints beside it (`writer.rs`). `None` when opened
+    /// read-only.
     pub(crate) writer: Option<Arc<Writer>>,
-    /// Checkpoints the WAL beside the writer; `None` when opened read-only.
-    pub(crate) checkpointer: Option<Arc<Checkpointer>>,
     /// Read-only (`query_only`) connections for lookups.
     pub(crate) readers: Arc<ReaderPool>,
 }
@@ -59,8 +58,8 @@ impl SqliteBackend {
     }
 }
 
-/// `path` with `suffix` appended to its file name.
-fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` appended to its file name (`-wal`, `.lock`, …).
+pub(crate) fn suffixed(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
@@ -141,7 +140,7 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
         options.max_connections as usize,
     )
     .map_err(&connect)?;
-    let checkpointer = Arc::new(Checkpointer::new(
+    let checkpointer = Checkpointer::new(
         path.to_owned(),
         suffixed(path, "-wal"),
         checkpoint::THRESHOLD,
@@ -149,16 +148,14 @@ pub(crate) async fn open(path: &Path, options: &StoreOptions) -> Result<SqliteBa
             pragmas: vec![("synchronous", "NORMAL")],
             ..base
         },
-    ));
-    let writer =
-        Writer::start(writer, Arc::clone(&checkpointer)).map_err(|source| StoreError::Connect {
-            location: location.clone(),
-            source: DatabaseError::Thread(source),
-        })?;
+    );
+    let writer = Writer::start(writer, checkpointer).map_err(|source| StoreError::Connect {
+        location: location.clone(),
+        source: DatabaseError::Thread(source),
+    })?;
     Ok(SqliteBackend {
         path: path.to_owned(),
         writer: Some(Arc::new(writer)),
-        checkpointer: Some(checkpointer),
         readers: Arc::new(readers),
     })
 }
@@ -210,7 +207,6 @@ pub(crate) async fn open_read_only(
     Ok(SqliteBackend {
         path: path.to_owned(),
         writer: None,
-        checkpointer: None,
         readers: Arc::new(readers),
     })
 }

@@ -1,9 +1,9 @@
 //! SQLite writes a run of upserts row by row, with prepared single-row statements, and writes
 //! only what changed.
 //!
-//! With statements on the caller's thread (rusqlite) a prepared single-row statement costs a
-//! few microseconds, so batching rows into multi-row `VALUES` statements buys nothing, while
-//! working row by row lets each write touch only what differs:
+//! With statements run in place on the writer thread (rusqlite) a prepared single-row statement
+//! costs a few microseconds, so batching rows into multi-row `VALUES` statements buys nothing,
+//! while working row by row lets each write touch only what differs:
 //!
 //! - unchanged (same digest, same `fetched_at`): nothing is written;
 //! - refreshed (same digest, seen again): `fetched_at` alone;

@@ -44,7 +44,7 @@ impl Writer {
     /// Starts the thread that owns `conn`; `checkpointer` is told of every commit.
     pub(crate) fn start(
         conn: SqliteConn,
-        checkpointer: Arc<Checkpointer>,
+        checkpointer: Checkpointer,
     ) -> Result<Self, std::io::Error> {
         let (jobs, receiver) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
@@ -60,7 +60,7 @@ impl Writer {
         Ok(Self {
             jobs: Mutex::new(Some(jobs)),
             thread: Mutex::new(Some(thread)),
-            checkpointer,
+            checkpointer: Arc::new(checkpointer),
         })
     }
 
@@ -113,7 +113,8 @@ impl Writer {
         }
     }
 
-    /// Refuses new transactions, lets those already sent finish, and closes the connection.
+    /// Refuses new transactions, lets those already sent finish, and closes the connection
+    /// and the checkpoint connection.
     pub(crate) async fn close(&self) {
         self.jobs
             .lock()
@@ -129,6 +130,7 @@ impl Writer {
             // the caller of that transaction.
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
+        self.checkpointer.close();
     }
 }
 
@@ -183,7 +185,7 @@ mod tests {
             THRESHOLD,
             options(),
         );
-        Writer::start(conn, Arc::new(checkpointer)).unwrap_or_else(|e| panic!("start: {e}"))
+        Writer::start(conn, checkpointer).unwrap_or_else(|e| panic!("start: {e}"))
     }
 
     const OP: &str = "testing the writer";

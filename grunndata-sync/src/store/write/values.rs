@@ -1,5 +1,5 @@
 //! The multi-row `VALUES` upsert path of PostgreSQL, for small runs (SQLite writes row by row on
-//! the caller's thread, `sqlite/upsert.rs`).
+//! its writer thread, `sqlite/upsert.rs`).
 //!
 //! Per statement-sized chunk of a run (about a hundred records): read the stored digests and
 //! `fetched_at` of the chunk's keys; classify each record as new, changed, refreshed (same
