@@ -30,6 +30,10 @@ use clap::Parser;
 use crate::databases::{Backend, Databases};
 use crate::run::{Settings, Step};
 
+/// The allocator the `grunndata` binary uses, so that the steps measure what it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmark grunndata beside sqlite3, psql, a raw query and a raw moka get.
 #[derive(Debug, Parser)]
 #[command(version, about)]

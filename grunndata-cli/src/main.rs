@@ -11,6 +11,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than glibc's malloc: a sync parses and drops millions of small strings on
+/// several threads, and a lookup decodes into a handful of them (BENCHMARKS.md, issue 17).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Norwegian health master data, mirrored locally.
 #[derive(Debug, Parser)]
 #[command(name = "grunndata", version, about, long_about = None)]
