@@ -166,6 +166,12 @@ fn code_system_ids() {
         Category::SYSTEM,
         CodeSystemId::new("urn:oid:2.16.578.1.12.4.1.1.9060")
     );
+    // HPR sends `kodeverk.id` as a number, our canonical JSON as a string.
+    for json in ["7704", "\"7704\"", "\"urn:oid:2.16.578.1.12.4.1.1.7704\""] {
+        let id: CodeSystemId = serde_json::from_str(json).expect(json);
+        assert_eq!(id, CodeSystemId::AUTHORISATION, "{json}");
+    }
+    assert!(serde_json::from_str::<CodeSystemId>("7704.5").is_err());
 }
 
 #[test]

@@ -226,6 +226,21 @@ fn numeric_identifiers() {
         "\"9144889\""
     );
     assert!(serde_json::from_str::<HerId>("0").is_err());
+    // Read without serde's untagged buffering: escapes, and what is neither integer nor string.
+    let escaped: HprNumber = serde_json::from_str("\"\\u0039144889\"").expect("escaped text");
+    assert_eq!(escaped, from_number);
+    for not_an_id in [
+        "9144889.0",
+        "true",
+        "null",
+        "18446744073709551615",
+        "[9144889]",
+    ] {
+        assert!(
+            serde_json::from_str::<HprNumber>(not_an_id).is_err(),
+            "{not_an_id} is no HPR number"
+        );
+    }
 }
 
 #[test]

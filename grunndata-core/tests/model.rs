@@ -372,6 +372,16 @@ fn open_enums_read_every_spelling_and_keep_the_unknown() {
         IdentifierType::AlternateIdentificationNumber
     );
     assert_eq!(PartyType::parse("Organization"), PartyType::Organisation);
+    // Escaped JSON text reaches the same parse; anything but a string is refused.
+    assert_eq!(
+        serde_json::from_str::<PersonStatus>("\"bos\\u0061tt\"").expect("escaped"),
+        PersonStatus::Resident
+    );
+    assert_eq!(
+        serde_json::from_str::<PersonStatus>("\"REGISTERED-AT-BIRTH\"").expect("reads"),
+        PersonStatus::RegisteredAtBirth
+    );
+    assert!(serde_json::from_str::<PersonStatus>("5").is_err());
 }
 
 #[test]

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::id::NumberOrText;
+
 /// The prefix of Volven/Helsedirektoratet code-system OIDs; the system number follows it.
 const VOLVEN_OID_PREFIX: &str = "2.16.578.1.12.4.1.1.";
 
@@ -83,12 +85,6 @@ impl Serialize for CodeSystemId {
 impl<'de> Deserialize<'de> for CodeSystemId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // HPR JSON carries `kodeverk.id` as a number; our canonical JSON as a string.
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum NumberOrText {
-            Number(u64),
-            Text(String),
-        }
         Ok(match NumberOrText::deserialize(deserializer)? {
             NumberOrText::Number(n) => Self(Cow::Owned(n.to_string())),
             NumberOrText::Text(text) => Self::new(&text),

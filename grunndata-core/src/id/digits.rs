@@ -1,6 +1,8 @@
 //! Reading digits out of pasted input.
 
-use serde::Deserialize;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 use super::IdError;
 
@@ -80,11 +82,47 @@ pub(crate) fn to_text(digits: &[u8]) -> String {
 }
 
 /// An identifier as upstream JSON carries it: a number (HPR, HER-id) or a string.
-#[derive(Deserialize)]
-#[serde(untagged)]
+///
+/// Read with a visitor of its own rather than `#[serde(untagged)]`, which buffers every value
+/// into serde's `Content` and then tries each variant in turn: that was a copy and two
+/// allocations per identifier, on every record decoded from the store.
 pub(crate) enum NumberOrText {
     /// A JSON number.
     Number(i64),
     /// A JSON string.
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for NumberOrText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NumberOrTextVisitor)
+    }
+}
+
+struct NumberOrTextVisitor;
+
+impl Visitor<'_> for NumberOrTextVisitor {
+    type Value = NumberOrText;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an integer or a string")
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<NumberOrText, E> {
+        Ok(NumberOrText::Number(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<NumberOrText, E> {
+        i64::try_from(value)
+            .map(NumberOrText::Number)
+            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(value), &self))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<NumberOrText, E> {
+        Ok(NumberOrText::Text(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<NumberOrText, E> {
+        Ok(NumberOrText::Text(value))
+    }
 }

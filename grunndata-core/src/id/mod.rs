@@ -31,6 +31,8 @@ pub use national::{CheckDigitRule, Gender, NationalId, NationalIdKind};
 pub use numeric::{HerId, HprNumber, ReshId};
 pub use org::OrgNumber;
 
+pub(crate) use digits::NumberOrText;
+
 /// The canonical text of an identifier, as the registers and the store write it: the digits.
 ///
 /// Every identifier but [`NationalId`] is also `Display`; a person number has no `Display`, so

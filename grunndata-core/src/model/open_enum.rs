@@ -17,6 +17,22 @@ pub(crate) fn normalise(text: &str) -> String {
         .collect()
 }
 
+/// Reads a string into `T` with `parse`, from the deserializer's own buffer where it can (no
+/// `String` per value).
+pub(crate) struct TextVisitor<T>(pub(crate) fn(&str) -> T);
+
+impl<T> serde::de::Visitor<'_> for TextVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+        Ok((self.0)(value))
+    }
+}
+
 /// Declares an open enum. Each variant names its canonical text and any further aliases:
 ///
 /// ```text
@@ -66,6 +82,13 @@ macro_rules! open_enum {
             /// Reads any known spelling (canonical, upstream PascalCase, Norwegian alias);
             /// anything else becomes `Other` with the text kept as received.
             pub fn parse(text: &str) -> Self {
+                // The canonical JSON of the store and most upstream bodies spell a value
+                // exactly one known way: matched without normalising (and allocating).
+                $(
+                    if text == $canonical $(|| text == $alias)* {
+                        return Self::$variant;
+                    }
+                )+
                 let key = $crate::model::open_enum::normalise(text);
                 $(
                     if key == $crate::model::open_enum::normalise($canonical)
@@ -105,8 +128,7 @@ macro_rules! open_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <String as ::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::parse(&text))
+                deserializer.deserialize_str($crate::model::open_enum::TextVisitor(Self::parse))
             }
         }
     };
