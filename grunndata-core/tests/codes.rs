@@ -171,7 +171,13 @@ fn code_system_ids() {
         let id: CodeSystemId = serde_json::from_str(json).expect(json);
         assert_eq!(id, CodeSystemId::AUTHORISATION, "{json}");
     }
-    assert!(serde_json::from_str::<CodeSystemId>("7704.5").is_err());
+    // Regression: a negative number was refused before the shared reader and must stay so.
+    for refused in ["7704.5", "-7704"] {
+        assert!(
+            serde_json::from_str::<CodeSystemId>(refused).is_err(),
+            "{refused}"
+        );
+    }
 }
 
 #[test]

@@ -85,8 +85,17 @@ impl Serialize for CodeSystemId {
 impl<'de> Deserialize<'de> for CodeSystemId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // HPR JSON carries `kodeverk.id` as a number; our canonical JSON as a string.
+        // A code-system number is never negative (the shared reader takes any integer).
         Ok(match NumberOrText::deserialize(deserializer)? {
-            NumberOrText::Number(n) => Self(Cow::Owned(n.to_string())),
+            NumberOrText::Number(n) => match u64::try_from(n) {
+                Ok(n) => Self(Cow::Owned(n.to_string())),
+                Err(_) => {
+                    return Err(serde::de::Error::invalid_value(
+                        serde::de::Unexpected::Signed(n),
+                        &"a code-system number or id",
+                    ));
+                }
+            },
             NumberOrText::Text(text) => Self::new(&text),
         })
     }

@@ -81,7 +81,8 @@ pub(crate) fn to_text(digits: &[u8]) -> String {
     digits.iter().map(|&d| char::from(b'0' + d)).collect()
 }
 
-/// An identifier as upstream JSON carries it: a number (HPR, HER-id) or a string.
+/// An identifier as upstream JSON carries it: a number (HPR numbers, HER-ids, RESH-ids, Volven
+/// code-system ids) or a string. Any `i64` is read; each type checks its own range.
 ///
 /// Read with a visitor of its own rather than `#[serde(untagged)]`, which buffers every value
 /// into serde's `Content` and then tries each variant in turn: that was a copy and two
