@@ -605,3 +605,141 @@ fn organisation_lifecycle() {
     );
     let _: Option<&OrgNumber> = org.parent.as_ref().and_then(MaybeValid::valid);
 }
+
+mod dates {
+    //! `parse_date` / `parse_instant` (and the model fields read through them) agree with
+    //! chrono on everything: the fast spellings digit by digit, everything else by chrono.
+
+    use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+    use grunndata_core::model::{Period, parse_date, parse_instant, parse_iso_date};
+    use proptest::prelude::*;
+
+    fn chrono_date(text: &str) -> Result<NaiveDate, chrono::ParseError> {
+        text.parse()
+    }
+
+    fn chrono_instant(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+        text.parse::<DateTime<FixedOffset>>()
+            .map(|at| at.with_timezone(&Utc))
+    }
+
+    /// Two digits, mostly in `0..=max`, sometimes beyond it or not digits at all.
+    fn two(max: u32) -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => (0..=max).prop_map(|n| format!("{n:02}")),
+            1 => (0u32..100).prop_map(|n| format!("{n:02}")),
+            1 => "[0-9a ]{2}",
+        ]
+    }
+
+    fn date_text() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![
+                8 => (0u32..10_000).prop_map(|y| format!("{y:04}")),
+                1 => "[0-9+-]{4,6}",
+            ],
+            two(12),
+            two(31),
+        )
+            .prop_map(|(y, m, d)| format!("{y}-{m}-{d}"))
+    }
+
+    fn instant_text() -> impl Strategy<Value = String> {
+        (
+            date_text(),
+            prop_oneof![8 => Just("T"), 1 => Just("t"), 1 => Just(" ")],
+            (two(23), two(59), two(60)),
+            prop_oneof![Just(String::new()), "\\.[0-9]{1,9}", "\\.[0-9]{0,12}"],
+            prop_oneof![
+                3 => Just("Z".to_owned()),
+                1 => Just("z".to_owned()),
+                1 => Just(String::new()),
+                6 => (prop_oneof![Just('+'), Just('-')], two(23), two(59))
+                    .prop_map(|(sign, h, m)| format!("{sign}{h}:{m}")),
+                1 => "[+-][0-9]{4}",
+            ],
+        )
+            .prop_map(|(date, sep, (h, m, s), fraction, offset)| {
+                format!("{date}{sep}{h}:{m}:{s}{fraction}{offset}")
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn dates_agree_with_chrono(text in date_text()) {
+            prop_assert_eq!(parse_date(&text), chrono_date(&text));
+            // The strict form is a fast path before chrono's format parser too: wherever it
+            // answers, it answers as both of chrono's parsers do.
+            if let Some(date) = parse_iso_date(&text) {
+                prop_assert_eq!(Ok(date), chrono_date(&text));
+                prop_assert_eq!(Ok(date), NaiveDate::parse_from_str(&text, "%Y-%m-%d"));
+            } else if text.len() == 10
+                && text.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() }
+                })
+            {
+                // The strict spelling of a day that does not exist.
+                prop_assert!(chrono_date(&text).is_err());
+            }
+        }
+
+        #[test]
+        fn instants_agree_with_chrono(text in instant_text()) {
+            prop_assert_eq!(parse_instant(&text), chrono_instant(&text));
+        }
+
+        #[test]
+        fn any_text_agrees_with_chrono(text in "\\PC{0,32}") {
+            prop_assert_eq!(parse_date(&text), chrono_date(&text));
+            prop_assert_eq!(parse_instant(&text), chrono_instant(&text));
+        }
+    }
+
+    #[test]
+    fn the_stored_spellings() {
+        let at = |text: &str| parse_instant(text).expect("valid");
+        assert_eq!(at("2026-12-05T08:30:00Z"), at("2026-12-05T09:30:00+01:00"));
+        assert_eq!(at("2026-12-05T08:30:00.5Z").timestamp_subsec_millis(), 500);
+        assert_eq!(
+            at("2026-12-05T08:30:00.123456789-02:30").to_rfc3339(),
+            "2026-12-05T11:00:00.123456789+00:00"
+        );
+        // A leap second and a lowercase separator go to chrono, which decides.
+        assert_eq!(
+            parse_instant("2016-12-31T23:59:60Z"),
+            chrono_instant("2016-12-31T23:59:60Z")
+        );
+        assert_eq!(
+            parse_instant("2026-12-05t08:30:00z"),
+            Ok(at("2026-12-05T08:30:00Z"))
+        );
+        assert!(parse_date("2026-13-01").is_err());
+        assert!(parse_date("2026-02-29").is_err());
+        assert_eq!(parse_date("2028-02-29"), chrono_date("2028-02-29"));
+    }
+
+    #[test]
+    fn model_fields_read_null_absent_and_refuse_non_strings() {
+        let period: Period =
+            serde_json::from_str(r#"{"from":"2026-01-01","to":null}"#).expect("a period");
+        assert_eq!(period.from, parse_date("2026-01-01").ok());
+        assert_eq!(period.to, None);
+        let period: Period = serde_json::from_str("{}").expect("an open period");
+        assert_eq!(period, Period::UNBOUNDED);
+        for bad in [
+            r#"{"from":20260101}"#,
+            r#"{"from":"2026-02-30"}"#,
+            r#"{"from":["2026-01-01"]}"#,
+            r#"{"from":true}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Period>(bad).is_err(),
+                "{bad} accepted"
+            );
+        }
+        // Escaped JSON text still reads (serde_json hands over the unescaped string).
+        let period: Period =
+            serde_json::from_str(r#"{"from":"2026\u002d01-01"}"#).expect("escaped");
+        assert_eq!(period.from, parse_date("2026-01-01").ok());
+    }
+}

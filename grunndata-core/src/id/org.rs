@@ -56,10 +56,10 @@ impl FromStr for OrgNumber {
 
 impl fmt::Display for OrgNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for &d in &self.0 {
-            fmt::Write::write_char(f, char::from(b'0' + d))?;
-        }
-        Ok(())
+        // One write of all nine digits: a write per digit grew the caller's `String` digit by
+        // digit, and an orgnr is formatted several times per Brreg record during a bootstrap.
+        let digits = self.0.map(|d| b'0' + d);
+        f.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)
     }
 }
 

@@ -44,10 +44,10 @@ where
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Period {
     /// First valid day; `None` = valid since forever.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub from: Option<NaiveDate>,
     /// Last valid day (inclusive); `None` = open-ended.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub to: Option<NaiveDate>,
 }
 

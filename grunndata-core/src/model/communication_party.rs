@@ -91,11 +91,11 @@ pub struct CommunicationParty {
     #[serde(default)]
     pub postal_address: Option<PartyPostalAddress>,
     /// Valid from (an instant). Upstream `validFrom`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_instant")]
     pub valid_from: Option<DateTime<Utc>>,
     /// Valid until (an instant; exclusive). Upstream `validTo`. A deactivated party has a
     /// `validTo` in the past (AR sends no delete event).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_instant")]
     pub valid_to: Option<DateTime<Utc>>,
 }
 
@@ -222,10 +222,10 @@ pub struct CertificateMetadata {
     /// SHA-1 thumbprint as AR sends it (hex). Upstream `thumbprint`.
     pub thumbprint: String,
     /// Not valid before. Upstream `validFrom`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_instant")]
     pub valid_from: Option<DateTime<Utc>>,
     /// Not valid after. Upstream `validTo`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_instant")]
     pub valid_to: Option<DateTime<Utc>>,
 }
 

@@ -26,6 +26,7 @@
 
 mod common;
 mod communication_party;
+mod date;
 mod flagged;
 pub(crate) mod open_enum;
 mod organisation;
@@ -37,6 +38,7 @@ pub use communication_party::{
     AmqpAddress, AmqpTransportStatus, CertificateMetadata, CommunicationParty, ParentOrganisation,
     PartyPostalAddress, PartyType,
 };
+pub use date::{parse_date, parse_instant, parse_iso_date};
 pub use flagged::{FlaggedIdentifier, FlaggedIdentifiers};
 pub use organisation::{
     IndustryCode, OrgAddress, Organisation, OrganisationalForm, SectorCode, UnitKind,

@@ -59,22 +59,22 @@ pub struct Organisation {
     #[serde(default)]
     pub employees: Option<u32>,
     /// Registered in Enhetsregisteret on. Upstream `registreringsdatoEnhetsregisteret`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub registered_date: Option<NaiveDate>,
     /// Founded on — stiftelsesdato. Upstream `stiftelsesdato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub founded_date: Option<NaiveDate>,
     /// Started on — oppstartsdato (sub-units). Upstream `oppstartsdato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub start_date: Option<NaiveDate>,
     /// Date of change of owner — dato eierskifte (sub-units). Upstream `datoEierskifte`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub owner_change_date: Option<NaiveDate>,
     /// Closed down on — nedleggelsesdato (sub-units). Upstream `nedleggelsesdato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub closed_date: Option<NaiveDate>,
     /// Deleted from the register on — slettedato. Upstream `slettedato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub deleted_date: Option<NaiveDate>,
     /// Registered in the VAT register. Upstream `registrertIMvaregisteret`.
     #[serde(default)]
@@ -86,13 +86,13 @@ pub struct Organisation {
     #[serde(default)]
     pub bankrupt: bool,
     /// Date of bankruptcy. Upstream `konkursdato` (Brreg may send `""`; read as absent).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub bankruptcy_date: Option<NaiveDate>,
     /// Being wound up — under avvikling. Upstream `underAvvikling`.
     #[serde(default)]
     pub under_liquidation: bool,
     /// Date winding up began. Upstream `underAvviklingDato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub liquidation_date: Option<NaiveDate>,
     /// Being compulsorily wound up or dissolved — under tvangsavvikling eller tvangsoppløsning.
     /// Upstream `underTvangsavviklingEllerTvangsopplosning`.
@@ -102,7 +102,7 @@ pub struct Organisation {
     /// `tvangsopplostPgaManglendeDagligLederDato`, `tvangsopplostPgaManglendeRevisorDato`,
     /// `tvangsopplostPgaManglendeRegnskapDato`, `tvangsopplostPgaMangelfulltStyreDato` and
     /// `tvangsavvikletPgaManglendeSlettingDato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub compulsory_liquidation_date: Option<NaiveDate>,
 }
 
@@ -158,7 +158,7 @@ pub struct OrganisationalForm {
     #[serde(default)]
     pub description: Option<String>,
     /// The form is no longer in use since. Upstream `utgaatt`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub expired: Option<NaiveDate>,
 }
 

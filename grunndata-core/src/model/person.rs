@@ -34,13 +34,13 @@ pub struct Person {
     pub short_name: Option<String>,
     /// Birth date. Upstream `birth[].birthDate` (a date-time whose time and zone "must be
     /// ignored").
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub birth_date: Option<NaiveDate>,
     /// Birth year, where only the year is known. Upstream `birth[].birthYear`.
     #[serde(default)]
     pub birth_year: Option<i32>,
     /// Date of death. Upstream `death.deceasedDate`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub death_date: Option<NaiveDate>,
     /// Legal gender. Upstream `gender[].gender` (`Female` | `Male`).
     #[serde(default)]
@@ -244,6 +244,7 @@ pub struct ResidentialAddress {
     /// The confidentiality recorded on this address. Upstream `addressConfidentiality`.
     pub confidentiality: Option<AddressProtection>,
     /// Date of moving in. Upstream `moveDate`.
+    #[serde(deserialize_with = "super::date::optional_date")]
     pub move_date: Option<NaiveDate>,
     /// When this address applies. Upstream `validFrom`/`validTo`.
     pub validity: Period,

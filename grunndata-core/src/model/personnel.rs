@@ -28,10 +28,10 @@ pub struct HealthPersonnel {
     #[serde(default)]
     pub name: Name,
     /// Birth date. `person.fødselsdato` / SOAP `Fødselsdato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub birth_date: Option<NaiveDate>,
     /// Date of death. `person.dødsdato` / SOAP `Dødsdato`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub death_date: Option<NaiveDate>,
     /// The HPR number that replaces this one (duplicates merged) — erstattet av.
     /// `erstattetAvHprNummer` / SOAP `ErstattetAvHprNummer`. A replaced record is stale: look
@@ -46,7 +46,7 @@ pub struct HealthPersonnel {
     #[serde(default, deserialize_with = "super::common::compact")]
     pub administrative_reactions: Vec<AdministrativeReaction>,
     /// When HPR last changed the record. `sistOppdatert` / SOAP `SistOppdatert`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_instant")]
     pub last_updated: Option<DateTime<Utc>>,
 }
 
@@ -89,7 +89,7 @@ pub struct Approval {
     pub end_status: Option<Code>,
     /// Date the internship (turnus) was approved — godkjent turnus.
     /// `godkjentTurnusDato` / SOAP `GodkjentTurnus`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::date::optional_date")]
     pub internship_approved: Option<NaiveDate>,
     /// Periods when the approval is suspended — suspensjonsperioder. SOAP `Suspensjonsperioder`
     /// (not seen in the REST DTOs).

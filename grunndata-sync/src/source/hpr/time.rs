@@ -37,7 +37,8 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
             text.len() == 10 || matches!(text.as_bytes()[10], b'T' | b' ' | b'+' | b'-' | b'Z')
         })
         .ok_or_else(|| format!("not a date (expected YYYY-MM-DD): {text:?}"))?;
-    NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
+    crate::core::model::parse_iso_date(date_part)
+        .map_or_else(|| NaiveDate::parse_from_str(date_part, "%Y-%m-%d"), Ok)
         .map_err(|error| format!("not a date ({error}): {text:?}"))
 }
 

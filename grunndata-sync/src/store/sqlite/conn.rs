@@ -520,8 +520,9 @@ fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
 }
 
 fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, DatabaseError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
+    // Our own writes are RFC 3339 (`timestamp_text`), which `parse_instant` reads digit by
+    // digit; it is two of every row read.
+    crate::core::model::parse_instant(text)
         .or_else(|_| {
             // SQLite's own `datetime()` form, UTC without an offset.
             chrono::NaiveDateTime::parse_from_str(text, "%F %T%.f").map(|at| at.and_utc())
