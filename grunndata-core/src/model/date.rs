@@ -1,7 +1,7 @@
 //! Reading dates and instants the way chrono does, faster for the one spelling we store.
 //!
-//! chrono's `FromStr` for [`NaiveDate`] runs its general format interpreter, and for
-//! `DateTime` its relaxed RFC 3339 parser: together a fifth of decoding a stored HPR record
+//! chrono's `FromStr` for [`NaiveDate`] (and `parse_from_str`) runs its general format
+//! interpreter, and for `DateTime` its relaxed RFC 3339 parser: together a fifth of decoding a stored HPR record
 //! (callgrind of an uncached `Registry::personnel`, BENCHMARKS.md). Canonical JSON always holds
 //! `2026-12-05` and `2026-12-05T08:30:00Z` (or with fractional seconds or an offset), so those
 //! spellings are read digit by digit; **any other text goes to chrono unchanged**, so what is
@@ -64,18 +64,22 @@ pub(crate) fn optional_instant<'de, D: Deserializer<'de>>(
     deserializer.deserialize_option(Optional(InstantVisitor))
 }
 
-/// A date spelt exactly `YYYY-MM-DD`; `None` for any other spelling and for days that do not
-/// exist. For parsers with their own rules for other spellings, as a fast path before them.
+/// Parses a date as chrono's `NaiveDate::parse_from_str(text, "%Y-%m-%d")` does (the form
+/// upstream registers send: chrono's format parser, more lenient than `from_str`).
 ///
 /// ```
-/// use grunndata_core::model::parse_iso_date;
+/// use chrono::NaiveDate;
+/// use grunndata_core::model::parse_ymd;
 ///
-/// assert!(parse_iso_date("2026-12-05").is_some());
-/// assert!(parse_iso_date("2026-12-5").is_none());
-/// assert!(parse_iso_date("2026-02-30").is_none());
+/// assert_eq!(parse_ymd("2026-12-05"), NaiveDate::parse_from_str("2026-12-05", "%Y-%m-%d"));
+/// assert_eq!(parse_ymd("2026-12-5"), NaiveDate::parse_from_str("2026-12-5", "%Y-%m-%d"));
+/// assert!(parse_ymd("2026-02-30").is_err());
 /// ```
-pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
-    fast_date(text.as_bytes())
+pub fn parse_ymd(text: &str) -> Result<NaiveDate, chrono::ParseError> {
+    match fast_date(text.as_bytes()) {
+        Some(date) => Ok(date),
+        None => NaiveDate::parse_from_str(text, "%Y-%m-%d"),
+    }
 }
 
 /// `YYYY-MM-DD` exactly; `None` for anything else (chrono then decides).

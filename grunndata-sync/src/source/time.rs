@@ -33,7 +33,7 @@ pub(crate) fn parse_literal(text: &str) -> Option<NaiveDateTime> {
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
         .ok()
         .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            crate::core::model::parse_ymd(text)
                 .ok()
                 .map(|date| date.and_time(NaiveTime::MIN))
         })

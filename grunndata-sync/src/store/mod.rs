@@ -161,10 +161,11 @@ macro_rules! with_reader {
                 let $conn: &mut sqlite::SqliteConn = &mut pooled;
                 $body
             }
-            #[cfg(feature = "postgres")]
             // Boxed: sqlx's futures are kilobytes, and unboxed they would size every read's
             // future on both backends — each uncached `Registry` lookup moves its future into
-            // a box, and on SQLite that copy was 7 % of the lookup (callgrind).
+            // a box, and on SQLite those copies were a quarter of a lookup's instructions
+            // (callgrind, BENCHMARKS.md).
+            #[cfg(feature = "postgres")]
             Backend::Postgres(backend) => {
                 Box::pin(async {
                     let db = StoreError::db($op, $register);

@@ -356,8 +356,7 @@ impl<'de> Visitor<'de> for DateVisitor {
         }
         // The usual spelling digit by digit; chrono's format interpreter was a tenth of a
         // bootstrap's parse (callgrind).
-        crate::core::model::parse_iso_date(text)
-            .map_or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d"), Ok)
+        crate::core::model::parse_ymd(text)
             .map(Some)
             .map_err(|_| E::custom(format!("{text:?} is not a date (YYYY-MM-DD)")))
     }

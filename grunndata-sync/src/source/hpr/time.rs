@@ -19,6 +19,8 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 
+use crate::core::model::parse_ymd;
+
 /// Norwegian standard time (CET) is UTC+1.
 const STANDARD_OFFSET_HOURS: i64 = 1;
 /// Norwegian summer time (CEST) is UTC+2.
@@ -37,9 +39,7 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
             text.len() == 10 || matches!(text.as_bytes()[10], b'T' | b' ' | b'+' | b'-' | b'Z')
         })
         .ok_or_else(|| format!("not a date (expected YYYY-MM-DD): {text:?}"))?;
-    crate::core::model::parse_iso_date(date_part)
-        .map_or_else(|| NaiveDate::parse_from_str(date_part, "%Y-%m-%d"), Ok)
-        .map_err(|error| format!("not a date ({error}): {text:?}"))
+    parse_ymd(date_part).map_err(|error| format!("not a date ({error}): {text:?}"))
 }
 
 /// An instant from an `xs:dateTime` with or without offset, or a bare date (midnight), with
@@ -51,9 +51,7 @@ pub(crate) fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     }
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|date| date.and_time(NaiveTime::MIN))
-        })
+        .or_else(|_| parse_ymd(text).map(|date| date.and_time(NaiveTime::MIN)))
         .map_err(|error| format!("not a date-time ({error}): {text:?}"))?;
     Ok(from_oslo(naive))
 }

@@ -521,7 +521,7 @@ fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
 
 fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, DatabaseError> {
     // Our own writes are RFC 3339 (`timestamp_text`), which `parse_instant` reads digit by
-    // digit; it is two of every row read.
+    // digit; every record row read carries two.
     crate::core::model::parse_instant(text)
         .or_else(|_| {
             // SQLite's own `datetime()` form, UTC without an offset.
