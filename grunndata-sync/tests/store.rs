@@ -967,6 +967,71 @@ async fn cancelled_batch_postgres() {
     on_postgres(cancelled_batch).await;
 }
 
+// ----- batches of a fresh bulk load written at once ------------------------------------------
+
+/// Two batches of a fresh bulk load applied at once, sharing keys and listing them in
+/// opposite orders (a resumed load, or upstream listing a unit twice). On PostgreSQL they are
+/// written on two connections at once: both commit — the one reaching a shared key second
+/// waits for the other and merges instead of the two deadlocking — every key is stored
+/// once, and the commit notices arrive in commit order.
+async fn concurrent_bulk_batches(_db: TestDb, store: Store) {
+    let mut notices = store.subscribe_commits();
+    assert!(store.begin_bulk_load(Register::Brreg).await.expect("bulk"));
+    let t = at(2026, 10, 1);
+    let mut first = Batch::new(t);
+    for index in 0..1500 {
+        first = first.upsert(organisation(orgnr(index), "Første Batch AS"), None, t);
+    }
+    let mut second = Batch::new(t);
+    for index in (750..2250).rev() {
+        second = second.upsert(organisation(orgnr(index), "Andre Batch AS"), None, t);
+    }
+    let (first, second) = tokio::join!(store.apply(first), store.apply(second));
+    let (first, second) = (first.expect("first batch"), second.expect("second batch"));
+    // Each shared key is inserted by one batch and changed by the other, in either order.
+    assert_eq!(first.inserted + second.inserted, 2250);
+    assert_eq!(first.changed + second.changed, 750);
+    assert!(
+        store
+            .finish_bulk_load(Register::Brreg)
+            .await
+            .expect("finish")
+            > 0
+    );
+    let counts = store.counts(Register::Brreg).await.expect("counts");
+    assert_eq!((counts.records, counts.history), (2250, 750));
+    let shared = store
+        .get::<Organisation>(&orgnr(1000))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert!(
+        ["Første Batch AS", "Andre Batch AS"]
+            .contains(&shared.record.name.as_deref().unwrap_or("")),
+        "{:?}",
+        shared.record.name
+    );
+    let versions: Vec<i64> = [notices.try_recv(), notices.try_recv()]
+        .into_iter()
+        .map(|notice| notice.expect("a notice per batch").version)
+        .collect();
+    assert!(
+        versions[0] < versions[1],
+        "notices in commit order: {versions:?}"
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_bulk_batches_sqlite() {
+    on_sqlite(concurrent_bulk_batches).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_bulk_batches_postgres() {
+    on_postgres(concurrent_bulk_batches).await;
+}
+
 // ----- digests across backends --------------------------------------------------------------
 
 fn digest_batches() -> (Batch<Organisation>, Batch<Organisation>) {

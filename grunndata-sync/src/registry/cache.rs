@@ -194,12 +194,21 @@ impl fmt::Debug for LookupCache {
     }
 }
 
+/// Entries the cache's hash table has room for from the start: its capacity, up to 2^17
+/// (a megabyte or two of buckets). Growing the table rehashes it inside whichever lookup's
+/// insert crosses the threshold; those inserts were a third of the uncached lookups' p99
+/// (BENCHMARKS.md). Larger caches grow past this as they fill.
+fn initial_capacity(capacity: u64) -> usize {
+    usize::try_from(capacity.min(1 << 17)).unwrap_or(1 << 17)
+}
+
 impl LookupCache {
     /// An empty cache over `store`, subscribed to its commit notices from now on.
     pub(crate) fn new(store: &Store, options: &RegistryOptions) -> Self {
         Self {
             entries: moka::sync::Cache::builder()
                 .max_capacity(options.cache_capacity)
+                .initial_capacity(initial_capacity(options.cache_capacity))
                 .time_to_live(options.cache_ttl)
                 .build_with_hasher(foldhash::quality::RandomState::default()),
             freshness: Freshness::new(store, options.max_staleness),

@@ -408,12 +408,65 @@ impl Store {
     /// the transaction itself half-way through a PostgreSQL `COPY` would hand a connection in
     /// an undefined protocol state back to the pool.
     pub async fn apply<R: MirrorRecord>(&self, batch: Batch<R>) -> StoreResult<BatchOutcome> {
+        self.start_apply(batch).await
+    }
+
+    /// Starts applying `batch` at once, on its own task, and returns its outcome to await:
+    /// the engine has the next batch of a fresh bulk load written while this one commits.
+    pub(crate) fn start_apply<R: MirrorRecord>(
+        &self,
+        batch: Batch<R>,
+    ) -> impl Future<Output = StoreResult<BatchOutcome>> + Send + 'static {
         let store = self.clone();
-        tokio::spawn(async move { store.apply_in_transaction(batch).await })
-            .await
-            .map_err(|_| StoreError::Cancelled {
+        let task = tokio::spawn(async move { store.apply_in_transaction(batch).await });
+        async move {
+            task.await.map_err(|_| StoreError::Cancelled {
                 operation: "applying a batch",
             })?
+        }
+    }
+
+    /// How many batches of one fresh bulk load may be written at once. SQLite has one
+    /// writer, so one. PostgreSQL: three, each on its own connection and backend process —
+    /// with one, the backend parsing `COPY` data was the bottleneck and the cores idled a
+    /// third of the time (BENCHMARKS.md). Snapshot batches carry no cursor, so the order
+    /// they commit in does not matter; each still commits whole.
+    pub(crate) fn bulk_batches_in_flight(&self) -> usize {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => 1,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => 3,
+        }
+    }
+
+    /// A permit for a batch of a fresh bulk load to write, if one is free: the bulk batches
+    /// of all registers together hold at most half the PostgreSQL pool, so that reads beside
+    /// a bootstrap still find connections. `None` when none is free; on SQLite always `None`
+    /// (there one writer thread takes every batch in turn).
+    pub(crate) fn try_bulk_writer(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => None,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(backend) => {
+                Arc::clone(&backend.bulk_writers).try_acquire_owned().ok()
+            }
+        }
+    }
+
+    /// Waits for a permit as [`try_bulk_writer`](Self::try_bulk_writer) gives them. Only for
+    /// a caller holding no permit, or it could wait for itself.
+    pub(crate) async fn bulk_writer(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => None,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(backend) => {
+                // The semaphore is never closed, so this waits and never fails.
+                Arc::clone(&backend.bulk_writers).acquire_owned().await.ok()
+            }
+        }
     }
 
     async fn apply_in_transaction<R: MirrorRecord>(
@@ -447,32 +500,35 @@ impl Store {
         };
         let keys: Arc<[String]> = keys.into();
         let notice_keys = Arc::clone(&keys);
-        let outcome = in_transaction!(self, "applying a batch", Some(register), move |conn| {
-            async {
-                let bulk = bulk::active(conn, register)
-                    .await
-                    .map_err(StoreError::db("applying a batch", Some(register)))?;
-                let outcome = write::apply(conn, batch, bulk).await?;
-                if let Some(schema) = &scope
-                    && outcome.changed_data()
-                {
-                    let notice = CommitNotice {
-                        register,
-                        version: outcome.version,
-                        keys: notice_keys,
-                    };
-                    exec::Exec::notify(
-                        conn,
-                        notify::CHANNEL,
-                        &notify::encode(schema, instance, &notice),
-                    )
-                    .await
-                    .map_err(StoreError::db("announcing a commit", Some(register)))?;
+        let notifier = self.notifier.clone();
+        let (outcome, in_order) =
+            in_transaction!(self, "applying a batch", Some(register), move |conn| {
+                async {
+                    let bulk = bulk::active(conn, register)
+                        .await
+                        .map_err(StoreError::db("applying a batch", Some(register)))?;
+                    let outcome = write::apply(conn, batch, bulk).await?;
+                    let in_order = notifier.hold_order(register).await;
+                    if let Some(schema) = &scope
+                        && outcome.changed_data()
+                    {
+                        let notice = CommitNotice {
+                            register,
+                            version: outcome.version,
+                            keys: notice_keys,
+                        };
+                        exec::Exec::notify(
+                            conn,
+                            notify::CHANNEL,
+                            &notify::encode(schema, instance, &notice),
+                        )
+                        .await
+                        .map_err(StoreError::db("announcing a commit", Some(register)))?;
+                    }
+                    Ok((outcome, in_order))
                 }
-                Ok(outcome)
-            }
-            .await
-        })?;
+                .await
+            })?;
         tracing::debug!(
             %register,
             inserted = outcome.inserted,
@@ -490,6 +546,7 @@ impl Store {
                 keys,
             });
         }
+        drop(in_order);
         Ok(outcome)
     }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio::sync::broadcast;
+use tokio::sync::{Mutex, OwnedMutexGuard, broadcast};
 
 use super::Register;
 
@@ -39,6 +39,11 @@ pub(crate) struct Notifier {
     sent: Arc<AtomicU64>,
     /// This store's id in cross-process notices ([`instance_id`]).
     instance: u64,
+    /// Per register, held from the end of a batch's transaction (its sync-state row locked,
+    /// so no later batch of the register can commit first) until its notice is sent: notices
+    /// go out in commit order even when two batches of one register commit close together
+    /// (a PostgreSQL bulk load writes two at once).
+    order: [Arc<Mutex<()>>; 4],
 }
 
 impl Notifier {
@@ -48,7 +53,17 @@ impl Notifier {
             sender,
             sent: Arc::new(AtomicU64::new(0)),
             instance: instance_id(),
+            order: Default::default(),
         }
+    }
+
+    /// Waits for `register`'s earlier batches to send their notices; hold the guard until
+    /// this batch's notice is sent (or it failed to commit).
+    pub(crate) async fn hold_order(&self, register: Register) -> OwnedMutexGuard<()> {
+        // The discriminant is the register's place in `Register::ALL`.
+        Arc::clone(&self.order[register as usize])
+            .lock_owned()
+            .await
     }
 
     /// This store's id in cross-process notices.

@@ -1,11 +1,12 @@
 //! The main story: bootstrap, feed, changes, re-snapshot, refresh, on both backends.
 
 use grunndata_sync::core::model::Organisation;
-use grunndata_sync::engine::{Request, SyncMode};
-use grunndata_sync::store::Register;
+use grunndata_sync::engine::{Engine, Request, Sources, SyncMode, SyncOptions};
+use grunndata_sync::store::{Register, Store, StoreOptions};
 use serde_json::json;
 
 use crate::fake_support;
+use crate::harness;
 use crate::harness::{
     TRACKED, admin_delete, admin_upsert, backends, clean_digests, digests, open, run, status,
     sync_ok, synth,
@@ -294,6 +295,46 @@ async fn lookups_during_a_running_sync_never_error() {
         );
         reader.close().await;
         writer.close().await;
+        fake.shutdown().await;
+    }
+}
+
+/// Four registers bootstrapping at once into a pool of two connections, in small batches:
+/// on PostgreSQL a fresh load writes several batches at once, but all bulk loads together
+/// hold at most half the pool, so they take turns instead of waiting on each other for
+/// good, and the mirror ends as a clean run's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_loads_share_a_small_pool() {
+    for db in backends().await {
+        let fake = fake_support::start().await;
+        let options = StoreOptions {
+            max_connections: 2,
+            ..StoreOptions::default()
+        };
+        let store = Store::open_with(&db.url, &options).await.expect("open");
+        let synth = synth();
+        for index in 0..TRACKED {
+            let nin = synth.preg_nin(index).parse().expect("synthetic NIN");
+            store.track_person(&nin, Some("test")).await.expect("track");
+        }
+        let sources = Sources::from_config(&fake.config(), &Register::ALL).expect("sources");
+        let report = Engine::new(store.clone(), sources)
+            .options(SyncOptions {
+                batch_size: 40,
+                ..harness::options()
+            })
+            .run(&Register::ALL, &Request::Sync)
+            .await;
+        for register in &report.registers {
+            assert!(
+                register.succeeded() && register.caught_up,
+                "{:?}: {register:?}",
+                register.register
+            );
+            assert_eq!(register.mode, SyncMode::Bootstrap);
+        }
+        assert_eq!(digests(&store).await, clean_digests(&fake).await);
+        store.close().await;
         fake.shutdown().await;
     }
 }

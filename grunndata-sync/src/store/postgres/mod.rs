@@ -41,6 +41,9 @@ pub(crate) struct PgBackend {
     pub(crate) listening: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The writer-lock epoch this store writes under (`0`: it took no lock, writes unfenced).
     pub(crate) fence: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Permits for batches of fresh bulk loads writing at once, across registers: half the
+    /// pool, so that reads (a `serve` beside the sync) always find a connection.
+    pub(crate) bulk_writers: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -116,8 +119,9 @@ fn backend(
     } else {
         Duration::from_mins(1)
     };
+    let pool_size = options.max_connections.max(2);
     let pool = PgPoolOptions::new()
-        .max_connections(options.max_connections.max(2))
+        .max_connections(pool_size)
         .acquire_timeout(acquire_timeout)
         .connect_lazy_with(connect_options.clone());
     PgBackend {
@@ -128,6 +132,7 @@ fn backend(
         schema,
         listening: std::sync::Arc::default(),
         fence: std::sync::Arc::default(),
+        bulk_writers: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize / 2)),
     }
 }
 

@@ -38,6 +38,7 @@ impl Upserter for PgConnection {
     /// both sides busy (bootstrap 0.64 → 0.70× `psql \copy`, BENCHMARKS.md), where one chunk
     /// left the client and the server waiting for each other.
     const BULK_ENCODE_CHUNK: usize = 625;
+    const BULK_IN_KEY_ORDER: bool = true;
 
     async fn upsert_run(
         &mut self,

@@ -30,6 +30,8 @@ impl Upserter for SqliteConn {
     const ENCODE_CHUNK: usize = 250;
     /// The same in a fresh bulk load.
     const BULK_ENCODE_CHUNK: usize = 250;
+    /// One writer: nothing to order against.
+    const BULK_IN_KEY_ORDER: bool = false;
 
     async fn upsert_run(
         &mut self,

@@ -52,6 +52,12 @@ pub(crate) trait Upserter: Exec {
     /// [`ENCODE_CHUNK`](Self::ENCODE_CHUNK) during a fresh bulk load.
     const BULK_ENCODE_CHUNK: usize;
 
+    /// Whether a fresh bulk load's runs are written in key order. PostgreSQL writes two
+    /// batches of a fresh load at once; should a key come in both (a resumed load, or
+    /// upstream listing a unit twice), each takes its key locks in the same order, so one
+    /// waits for the other instead of the two deadlocking.
+    const BULK_IN_KEY_ORDER: bool;
+
     /// Writes `rows`; `bulk` says the register is in a fresh bulk load (indexes dropped).
     fn upsert_run(
         &mut self,
@@ -185,6 +191,9 @@ impl Flush<'_> {
             return Ok(());
         }
         let mut run = dedupe(run);
+        if self.bulk && C::BULK_IN_KEY_ORDER {
+            run.sort_unstable_by(|a, b| a.key_text.cmp(&b.key_text));
+        }
         if register == super::Register::Preg {
             let persons: Vec<(String, Vec<String>)> = run
                 .iter()
