@@ -12,6 +12,11 @@
 //! one batch lets it parse the next batch while the store writes the current one (the second
 //! core's work). Parsing a batch takes a fraction of writing it, so a deeper channel only held
 //! more records in memory (measured: 47 → 46 k records/s, peak RSS 190 → 140 MiB, for Brreg).
+//!
+//! On PostgreSQL the store, not the client, was the limit: one backend process parsing the
+//! `COPY` data left both cores a third idle. A fresh load there keeps up to three batches
+//! writing at once (0.67 → 0.89–1.07× `psql \copy`, BENCHMARKS.md), and the last batch waits
+//! until every earlier one has committed.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -82,9 +87,9 @@ where
     let batch_size = context.options.batch_size.max(1);
     let _producer = AbortOnDrop(tokio::spawn(produce(records, batch_size, sender)));
 
-    // A fresh bulk load may have several batches writing at once (PostgreSQL: two
-    // connections); they carry no cursor, so the order they commit in does not matter. A
-    // re-snapshot merges into held records and writes one batch at a time.
+    // A fresh bulk load may have several batches writing at once (PostgreSQL: three, on
+    // connections of their own); they carry no cursor, so the order they commit in does not
+    // matter. A re-snapshot merges into held records and writes one batch at a time.
     let depth = if bulk {
         store.bulk_batches_in_flight()
     } else {

@@ -195,9 +195,9 @@ impl fmt::Debug for LookupCache {
 }
 
 /// Entries the cache's hash table has room for from the start: its capacity, up to 2^17
-/// (a megabyte or two of buckets). Growing the table rehashes it inside whichever lookup's
-/// insert crosses the threshold; those inserts were a third of the uncached lookups' p99
-/// (BENCHMARKS.md). Larger caches grow past this as they fill.
+/// (a megabyte or two of buckets). A growing table moves its entries inside the lookups
+/// that meet the growth: a third of the uncached lookups' one-thread p99 (BENCHMARKS.md).
+/// Larger caches grow past this as they fill.
 fn initial_capacity(capacity: u64) -> usize {
     usize::try_from(capacity.min(1 << 17)).unwrap_or(1 << 17)
 }
