@@ -20,10 +20,11 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use chrono::Utc;
 use futures_util::StreamExt as _;
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::source::{Cursor, Parsed, Snapshot, Source, SourceError, UpstreamRecord};
 use crate::store::{self, Batch};
@@ -95,6 +96,7 @@ where
     } else {
         1
     };
+    let bulk_writers = store.bulk_writers().filter(|_| bulk);
     let mut writing = Writing {
         register,
         in_flight: VecDeque::with_capacity(depth),
@@ -117,10 +119,9 @@ where
         for parsed in chunk {
             add_parsed(&mut batch, parsed, fetched_at, counts);
         }
-        let permit = if bulk {
-            writing.permit(store, context, counts).await?
-        } else {
-            None
+        let permit = match &bulk_writers {
+            Some(writers) => writing.permit(writers, context, counts).await?,
+            None => None,
         };
         writing.in_flight.push_back(InFlight {
             elements,
@@ -237,16 +238,17 @@ impl Writing {
     /// wait on each other in a circle.
     async fn permit(
         &mut self,
-        store: &store::Store,
+        writers: &Arc<Semaphore>,
         context: &Context,
         counts: &mut Counts,
     ) -> Result<Option<OwnedSemaphorePermit>, EngineError> {
         loop {
-            if let Some(permit) = store.try_bulk_writer() {
+            if let Ok(permit) = Arc::clone(writers).try_acquire_owned() {
                 return Ok(Some(permit));
             }
             if self.in_flight.is_empty() {
-                return Ok(store.bulk_writer().await);
+                // The semaphore is never closed: this waits, and never gives `None`.
+                return Ok(Arc::clone(writers).acquire_owned().await.ok());
             }
             self.next(context, counts).await?;
         }

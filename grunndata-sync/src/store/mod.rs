@@ -431,6 +431,7 @@ impl Store {
     /// with one, the backend parsing `COPY` data was the bottleneck and the cores idled a
     /// third of the time (BENCHMARKS.md). Snapshot batches carry no cursor, so the order
     /// they commit in does not matter; each still commits whole.
+    #[cfg(feature = "sync")]
     pub(crate) fn bulk_batches_in_flight(&self) -> usize {
         match &self.backend {
             #[cfg(feature = "sqlite")]
@@ -440,32 +441,17 @@ impl Store {
         }
     }
 
-    /// A permit for a batch of a fresh bulk load to write, if one is free: the bulk batches
-    /// of all registers together hold at most half the PostgreSQL pool, so that reads beside
-    /// a bootstrap still find connections. `None` when none is free; on SQLite always `None`
-    /// (there one writer thread takes every batch in turn).
-    pub(crate) fn try_bulk_writer(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    /// The permits for batches of fresh bulk loads writing at once, one per batch: the bulk
+    /// batches of all registers together hold at most half the PostgreSQL pool, so that
+    /// reads beside a bootstrap still find connections. `None` on SQLite (one writer thread
+    /// takes every batch in turn).
+    #[cfg(feature = "sync")]
+    pub(crate) fn bulk_writers(&self) -> Option<Arc<tokio::sync::Semaphore>> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(_) => None,
             #[cfg(feature = "postgres")]
-            Backend::Postgres(backend) => {
-                Arc::clone(&backend.bulk_writers).try_acquire_owned().ok()
-            }
-        }
-    }
-
-    /// Waits for a permit as [`try_bulk_writer`](Self::try_bulk_writer) gives them. Only for
-    /// a caller holding no permit, or it could wait for itself.
-    pub(crate) async fn bulk_writer(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(_) => None,
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(backend) => {
-                // The semaphore is never closed, so this waits and never fails.
-                Arc::clone(&backend.bulk_writers).acquire_owned().await.ok()
-            }
+            Backend::Postgres(backend) => Some(Arc::clone(&backend.bulk_writers)),
         }
     }
 

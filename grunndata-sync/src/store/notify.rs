@@ -41,8 +41,8 @@ pub(crate) struct Notifier {
     instance: u64,
     /// Per register, held from the end of a batch's transaction (its sync-state row locked,
     /// so no later batch of the register can commit first) until its notice is sent: notices
-    /// go out in commit order even when two batches of one register commit close together
-    /// (a PostgreSQL bulk load writes two at once).
+    /// go out in commit order even when batches of one register commit close together (a
+    /// PostgreSQL bulk load writes up to three at once).
     order: [Arc<Mutex<()>>; 4],
 }
 

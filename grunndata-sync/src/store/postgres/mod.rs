@@ -43,6 +43,7 @@ pub(crate) struct PgBackend {
     pub(crate) fence: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// Permits for batches of fresh bulk loads writing at once, across registers: half the
     /// pool, so that reads (a `serve` beside the sync) always find a connection.
+    #[cfg(feature = "sync")]
     pub(crate) bulk_writers: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
@@ -132,6 +133,7 @@ fn backend(
         schema,
         listening: std::sync::Arc::default(),
         fence: std::sync::Arc::default(),
+        #[cfg(feature = "sync")]
         bulk_writers: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize / 2)),
     }
 }

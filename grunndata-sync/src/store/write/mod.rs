@@ -52,8 +52,8 @@ pub(crate) trait Upserter: Exec {
     /// [`ENCODE_CHUNK`](Self::ENCODE_CHUNK) during a fresh bulk load.
     const BULK_ENCODE_CHUNK: usize;
 
-    /// Whether a fresh bulk load's runs are written in key order. PostgreSQL writes two
-    /// batches of a fresh load at once; should a key come in both (a resumed load, or
+    /// Whether a fresh bulk load's runs are written in key order. PostgreSQL writes several
+    /// batches of a fresh load at once; should a key come in two of them (a resumed load, or
     /// upstream listing a unit twice), each takes its key locks in the same order, so one
     /// waits for the other instead of the two deadlocking.
     const BULK_IN_KEY_ORDER: bool;
