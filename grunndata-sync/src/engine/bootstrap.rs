@@ -14,9 +14,9 @@
 //! more records in memory (measured: 47 → 46 k records/s, peak RSS 190 → 140 MiB, for Brreg).
 //!
 //! On PostgreSQL the store, not the client, was the limit: one backend process parsing the
-//! `COPY` data left both cores a third idle. A fresh load there keeps up to three batches
-//! writing at once (0.67 → 0.89–1.07× `psql \copy`, BENCHMARKS.md), and the last batch waits
-//! until every earlier one has committed.
+//! `COPY` data left the two cores idle 40 % of the time. A fresh load there keeps up to three
+//! batches writing at once (0.67 → 0.89–1.07× `psql \copy`, BENCHMARKS.md), and the last
+//! batch waits until every earlier one has committed.
 
 use std::collections::VecDeque;
 use std::pin::Pin;

@@ -428,8 +428,8 @@ impl Store {
 
     /// How many batches of one fresh bulk load may be written at once. SQLite has one
     /// writer, so one. PostgreSQL: three, each on its own connection and backend process —
-    /// with one, the backend parsing `COPY` data was the bottleneck and the cores idled a
-    /// third of the time (BENCHMARKS.md). Snapshot batches carry no cursor, so the order
+    /// with one, the backend parsing `COPY` data was the bottleneck and the cores idled 40 %
+    /// of the time (BENCHMARKS.md). Snapshot batches carry no cursor, so the order
     /// they commit in does not matter; each still commits whole.
     #[cfg(feature = "sync")]
     pub(crate) fn bulk_batches_in_flight(&self) -> usize {
