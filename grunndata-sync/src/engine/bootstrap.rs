@@ -91,12 +91,12 @@ where
     // A fresh bulk load may have several batches writing at once (PostgreSQL: three, on
     // connections of their own); they carry no cursor, so the order they commit in does not
     // matter. A re-snapshot merges into held records and writes one batch at a time.
-    let depth = if bulk {
-        store.bulk_batches_in_flight()
+    let bulk_writers = store.bulk_writers().filter(|_| bulk);
+    let depth = if bulk_writers.is_some() {
+        store::BULK_BATCHES_IN_FLIGHT
     } else {
         1
     };
-    let bulk_writers = store.bulk_writers().filter(|_| bulk);
     let mut writing = Writing {
         register,
         in_flight: VecDeque::with_capacity(depth),

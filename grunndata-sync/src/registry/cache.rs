@@ -197,8 +197,7 @@ impl fmt::Debug for LookupCache {
 /// Entries the cache's hash table has room for from the start: its capacity, up to 2^17
 /// (a megabyte or two of buckets). A growing table moves its entries inside the lookups
 /// that meet the growth: sized up front, the uncached lookups' one-thread p99 fell by a
-/// fifth (BENCHMARKS.md).
-/// Larger caches grow past this as they fill.
+/// fifth (BENCHMARKS.md). Larger caches grow past this as they fill.
 fn initial_capacity(capacity: u64) -> usize {
     usize::try_from(capacity.min(1 << 17)).unwrap_or(1 << 17)
 }

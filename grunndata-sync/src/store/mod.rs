@@ -224,6 +224,13 @@ macro_rules! in_transaction {
     }};
 }
 
+/// How many batches of one fresh bulk load PostgreSQL writes at once, each on its own
+/// connection and backend process: with one, the backend parsing `COPY` data was the
+/// bottleneck and the cores idled 40 % of the time (BENCHMARKS.md). Snapshot batches carry no
+/// cursor, so the order they commit in does not matter; each still commits whole.
+#[cfg(feature = "sync")]
+pub(crate) const BULK_BATCHES_IN_FLIGHT: usize = 3;
+
 // Declared after the macros above, which it uses.
 mod check_queries;
 
@@ -426,25 +433,11 @@ impl Store {
         }
     }
 
-    /// How many batches of one fresh bulk load may be written at once. SQLite has one
-    /// writer, so one. PostgreSQL: three, each on its own connection and backend process —
-    /// with one, the backend parsing `COPY` data was the bottleneck and the cores idled 40 %
-    /// of the time (BENCHMARKS.md). Snapshot batches carry no cursor, so the order
-    /// they commit in does not matter; each still commits whole.
-    #[cfg(feature = "sync")]
-    pub(crate) fn bulk_batches_in_flight(&self) -> usize {
-        match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(_) => 1,
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => 3,
-        }
-    }
-
-    /// The permits for batches of fresh bulk loads writing at once, one per batch: the bulk
-    /// batches of all registers together hold at most half the PostgreSQL pool, so that
-    /// reads beside a bootstrap still find connections. `None` on SQLite (one writer thread
-    /// takes every batch in turn).
+    /// The permits for batches of fresh bulk loads writing at once (up to
+    /// [`BULK_BATCHES_IN_FLIGHT`] per load), one per batch: the bulk batches of all registers
+    /// together hold at most half the PostgreSQL pool, so that reads beside a bootstrap still
+    /// find connections. `None` on SQLite, where one writer thread takes every batch in turn,
+    /// so one batch is written at a time.
     #[cfg(feature = "sync")]
     pub(crate) fn bulk_writers(&self) -> Option<Arc<tokio::sync::Semaphore>> {
         match &self.backend {

@@ -6,7 +6,7 @@ use grunndata_sync::config::Config;
 use grunndata_sync::core::id::NationalId;
 use grunndata_sync::engine::{Engine, Request, RunReport, Sources, SyncOptions};
 use grunndata_sync::fake::FakeHandle;
-use grunndata_sync::store::{Register, RegisterDigest, Store};
+use grunndata_sync::store::{Register, RegisterDigest, Store, StoreOptions};
 use grunndata_sync::synth::{Synth, SynthConfig};
 use serde_json::Value;
 
@@ -33,7 +33,14 @@ pub fn config(fake: &FakeHandle) -> Config {
 
 /// Opens the mirror and tracks the first [`TRACKED`] synthetic persons.
 pub async fn open(db: &TestDb) -> Store {
-    let store = Store::open(&db.url).await.expect("store opens");
+    open_with(db, &StoreOptions::default()).await
+}
+
+/// [`open`] with `options`.
+pub async fn open_with(db: &TestDb, options: &StoreOptions) -> Store {
+    let store = Store::open_with(&db.url, options)
+        .await
+        .expect("store opens");
     let synth = synth();
     for index in 0..TRACKED {
         let nin: NationalId = synth.preg_nin(index).parse().expect("synthetic NIN");

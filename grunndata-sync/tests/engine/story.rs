@@ -2,7 +2,7 @@
 
 use grunndata_sync::core::model::Organisation;
 use grunndata_sync::engine::{Engine, Request, Sources, SyncMode, SyncOptions};
-use grunndata_sync::store::{Register, Store, StoreOptions};
+use grunndata_sync::store::{Register, StoreOptions};
 use serde_json::json;
 
 use crate::fake_support;
@@ -311,12 +311,7 @@ async fn bulk_loads_share_a_small_pool() {
             max_connections: 2,
             ..StoreOptions::default()
         };
-        let store = Store::open_with(&db.url, &options).await.expect("open");
-        let synth = synth();
-        for index in 0..TRACKED {
-            let nin = synth.preg_nin(index).parse().expect("synthetic NIN");
-            store.track_person(&nin, Some("test")).await.expect("track");
-        }
+        let store = harness::open_with(&db, &options).await;
         let sources = Sources::from_config(&fake.config(), &Register::ALL).expect("sources");
         let report = Engine::new(store.clone(), sources)
             .options(SyncOptions {
