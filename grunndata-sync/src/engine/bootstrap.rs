@@ -16,7 +16,10 @@
 //! On PostgreSQL the store, not the client, was the limit: one backend process parsing the
 //! `COPY` data left the two cores idle 40 % of the time. A fresh load there keeps up to three
 //! batches writing at once (0.67 → 0.89–1.07× `psql \copy`, BENCHMARKS.md), and the last
-//! batch waits until every earlier one has committed.
+//! batch waits until every earlier one has committed. On SQLite the one writer thread idled
+//! between batches — waiting for the engine to hand over the next and for its first chunk's
+//! encoding — so a fresh load there hands over two, the second encoded before it reaches the
+//! writer ([`store::Store::start_bulk_apply`]).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -88,15 +91,13 @@ where
     let batch_size = context.options.batch_size.max(1);
     let _producer = AbortOnDrop(tokio::spawn(produce(records, batch_size, sender)));
 
-    // A fresh bulk load may have several batches writing at once (PostgreSQL: three, on
-    // connections of their own); they carry no cursor, so the order they commit in does not
-    // matter. A re-snapshot merges into held records and writes one batch at a time.
-    let bulk_writers = store.bulk_writers().filter(|_| bulk);
-    let depth = if bulk_writers.is_some() {
-        store::BULK_BATCHES_IN_FLIGHT
-    } else {
-        1
-    };
+    // A fresh bulk load may have several batches handed to the store at once (PostgreSQL:
+    // three writing, on connections of their own; SQLite: the one its writer thread writes
+    // and the next, encoded and waiting); they carry no cursor, so the order they commit in
+    // does not matter. A re-snapshot merges into held records and writes one batch at a time.
+    let pipeline = bulk.then(|| store.bulk_pipeline());
+    let depth = pipeline.as_ref().map_or(1, |pipeline| pipeline.depth);
+    let permits = pipeline.and_then(|pipeline| pipeline.permits);
     let mut writing = Writing {
         register,
         in_flight: VecDeque::with_capacity(depth),
@@ -119,13 +120,18 @@ where
         for parsed in chunk {
             add_parsed(&mut batch, parsed, fetched_at, counts);
         }
-        let permit = match &bulk_writers {
+        let permit = match &permits {
             Some(writers) => writing.permit(writers, context, counts).await?,
             None => None,
         };
+        let applying = if bulk {
+            Box::pin(store.start_bulk_apply(batch)) as Applying
+        } else {
+            Box::pin(store.start_apply(batch))
+        };
         writing.in_flight.push_back(InFlight {
             elements,
-            applying: Box::pin(store.start_apply(batch)),
+            applying,
             _permit: permit,
         });
         if writing.in_flight.len() < depth {
@@ -209,11 +215,15 @@ struct Writing {
     quarantined: u64,
 }
 
+/// A batch's outcome, to await.
+type Applying =
+    Pin<Box<dyn Future<Output = Result<store::BatchOutcome, store::StoreError>> + Send>>;
+
 /// A batch being applied on its own task ([`store::Store::start_apply`]).
 struct InFlight {
     /// Elements read up to the end of this batch (for progress).
     elements: u64,
-    applying: Pin<Box<dyn Future<Output = Result<store::BatchOutcome, store::StoreError>> + Send>>,
+    applying: Applying,
     /// Its share of the connections bulk loads may use (PostgreSQL), given back once it is
     /// counted.
     _permit: Option<OwnedSemaphorePermit>,

@@ -6,7 +6,8 @@
 //! a stale answer. Nothing is removed eagerly: the check is two atomic loads on a hit, after
 //! one clock read against the register's next version-read deadline. The clock is read on
 //! every hit on purpose: a ticker thread setting a "due" flag would be cheaper, but a late
-//! tick would let an answer outlive the documented bound.
+//! tick would let an answer outlive the documented bound. The read is the kernel's coarse
+//! clock, whose lag is taken off each deadline ([`clock`](super::clock)).
 //!
 //! Per register there are three kinds of epoch:
 //! - `all`: bumped when anything in the register may have changed (a commit notice without
@@ -26,10 +27,11 @@
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::broadcast::{self, error::TryRecvError};
 
+use super::clock::Clock;
 use crate::store::{CommitNotice, Register, Store, StoreError};
 
 /// Key slots per register. 1024 keeps the table at 8 KiB per register while a batch of a
@@ -65,8 +67,8 @@ struct Epochs {
     slots: Box<[AtomicU64]>,
     /// The register version the cache is known to reflect.
     known_version: AtomicI64,
-    /// When the version is next due to be read, as nanoseconds since `Freshness::base`: the
-    /// start of the last read plus the staleness bound. Kept as the deadline rather than the
+    /// When the version is next due to be read, as a reading of `Freshness::clock`: the
+    /// start of the last read plus the staleness bound, less the clock's lag. Kept as the deadline rather than the
     /// time of the read so that a hit compares one clock read with one load.
     due_at: AtomicU64,
     /// One version read at a time; the others wait for its answer instead of repeating it.
@@ -99,9 +101,9 @@ pub(crate) struct Freshness {
     notices: Mutex<broadcast::Receiver<CommitNotice>>,
     /// `Store::commits_notified` when the receiver was last emptied.
     drained: AtomicU64,
-    base: Instant,
-    /// The staleness bound in nanoseconds (saturated).
-    max_staleness: u64,
+    clock: Clock,
+    /// The staleness bound.
+    max_staleness: Duration,
 }
 
 /// A deterministic hash (fixed keys), so a key's slot is the same for stamp and notice.
@@ -132,8 +134,8 @@ impl Freshness {
             registers: [Epochs::new(), Epochs::new(), Epochs::new(), Epochs::new()],
             notices: Mutex::new(store.subscribe_commits()),
             drained,
-            base: Instant::now(),
-            max_staleness: u64::try_from(max_staleness.as_nanos()).unwrap_or(u64::MAX),
+            clock: Clock::new(),
+            max_staleness,
         }
     }
 
@@ -232,16 +234,11 @@ impl Freshness {
         );
     }
 
-    /// Nanoseconds since `base` (saturated: 584 years).
-    fn now(&self) -> u64 {
-        u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    }
-
     /// Whether `register`'s version is due to be read: the last read started at least the
     /// staleness bound ago (or there was none). While it is, no cached answer of the register
     /// may be served before [`ensure_fresh`](Self::ensure_fresh) has run.
     pub(crate) fn is_due(&self, register: Register) -> bool {
-        self.now() >= self.epochs(register).due_at.load(Ordering::Acquire)
+        self.clock.now() >= self.epochs(register).due_at.load(Ordering::Acquire)
     }
 
     /// Reads `register`'s version if the last read is older than the staleness bound, and
@@ -262,14 +259,14 @@ impl Freshness {
             // Another lookup read it while we waited.
             return Ok(true);
         }
-        let started = self.now();
+        let started = self.clock.now();
         // Boxed so that the (rarely taken) read does not bloat every lookup's future.
         let version = Box::pin(store.version(register)).await?;
         if epochs.known_version.swap(version, Ordering::AcqRel) != version {
             epochs.bump_all();
         }
         epochs.due_at.store(
-            started.saturating_add(self.max_staleness),
+            self.clock.deadline(started, self.max_staleness),
             Ordering::Release,
         );
         Ok(true)

@@ -53,6 +53,7 @@
 
 mod audit;
 mod cache;
+mod clock;
 mod error;
 mod found;
 mod freshness;

@@ -224,12 +224,29 @@ macro_rules! in_transaction {
     }};
 }
 
+/// How a fresh bulk load hands its batches to the store ([`Store::bulk_pipeline`]). Snapshot
+/// batches carry no cursor, so the order they commit in does not matter; each still commits
+/// whole.
+#[cfg(feature = "sync")]
+pub(crate) struct BulkPipeline {
+    /// How many batches of one load may be handed over and not yet committed.
+    pub(crate) depth: usize,
+    /// One permit per batch in flight, shared by every register's bulk load (PostgreSQL).
+    pub(crate) permits: Option<Arc<tokio::sync::Semaphore>>,
+}
+
 /// How many batches of one fresh bulk load PostgreSQL writes at once, each on its own
 /// connection and backend process: with one, the backend parsing `COPY` data was the
-/// bottleneck and the cores idled 40 % of the time (BENCHMARKS.md). Snapshot batches carry no
-/// cursor, so the order they commit in does not matter; each still commits whole.
-#[cfg(feature = "sync")]
-pub(crate) const BULK_BATCHES_IN_FLIGHT: usize = 3;
+/// bottleneck and the cores idled 40 % of the time (BENCHMARKS.md).
+#[cfg(all(feature = "sync", feature = "postgres"))]
+const POSTGRES_BULK_BATCHES_IN_FLIGHT: usize = 3;
+
+/// How many batches of one fresh bulk load SQLite's writer thread may have handed to it: the
+/// one it writes and the next, encoded ahead and waiting, so that the writer goes from one
+/// commit straight to the next batch's inserts instead of waiting for the engine and the
+/// encoder after each (BENCHMARKS.md).
+#[cfg(all(feature = "sync", feature = "sqlite"))]
+const SQLITE_BULK_BATCHES_QUEUED: usize = 2;
 
 // Declared after the macros above, which it uses.
 mod check_queries;
@@ -418,14 +435,41 @@ impl Store {
         self.start_apply(batch).await
     }
 
-    /// Starts applying `batch` at once, on its own task, and returns its outcome to await:
-    /// the engine has the next batch of a fresh bulk load written while this one commits.
+    /// Starts applying `batch` at once, on its own task, and returns its outcome to await.
     pub(crate) fn start_apply<R: MirrorRecord>(
         &self,
         batch: Batch<R>,
     ) -> impl Future<Output = StoreResult<BatchOutcome>> + Send + 'static {
+        self.start(batch, false)
+    }
+
+    /// [`start_apply`](Self::start_apply) for a batch of a fresh bulk load, which the engine
+    /// keeps [`BulkPipeline::depth`] of in flight. On SQLite the batch is encoded on the
+    /// blocking pool before its transaction goes to the writer thread, so that the writer
+    /// never waits for the encoder; PostgreSQL encodes inside the transaction, a chunk ahead
+    /// of each `COPY`.
+    #[cfg(feature = "sync")]
+    pub(crate) fn start_bulk_apply<R: MirrorRecord>(
+        &self,
+        batch: Batch<R>,
+    ) -> impl Future<Output = StoreResult<BatchOutcome>> + Send + 'static {
+        let encode_ahead = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => true,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => false,
+        };
+        self.start(batch, encode_ahead)
+    }
+
+    fn start<R: MirrorRecord>(
+        &self,
+        batch: Batch<R>,
+        encode_ahead: bool,
+    ) -> impl Future<Output = StoreResult<BatchOutcome>> + Send + 'static {
         let store = self.clone();
-        let task = tokio::spawn(async move { store.apply_in_transaction(batch).await });
+        let task =
+            tokio::spawn(async move { store.apply_in_transaction(batch, encode_ahead).await });
         async move {
             task.await.map_err(|_| StoreError::Cancelled {
                 operation: "applying a batch",
@@ -433,24 +477,32 @@ impl Store {
         }
     }
 
-    /// The permits for batches of fresh bulk loads writing at once (up to
-    /// [`BULK_BATCHES_IN_FLIGHT`] per load), one per batch: the bulk batches of all registers
-    /// together hold at most half the PostgreSQL pool, so that reads beside a bootstrap still
-    /// find connections. `None` on SQLite, where one writer thread takes every batch in turn,
-    /// so one batch is written at a time.
+    /// How a fresh bulk load hands its batches over. PostgreSQL writes
+    /// [`POSTGRES_BULK_BATCHES_IN_FLIGHT`] per load at once, each on a connection of its
+    /// own, and the bulk batches of all registers together hold at most half the pool (one
+    /// permit each), so that reads beside a bootstrap still find connections. SQLite's one
+    /// writer thread takes every batch in turn: [`SQLITE_BULK_BATCHES_QUEUED`] per load,
+    /// no permits (a queued batch holds no connection).
     #[cfg(feature = "sync")]
-    pub(crate) fn bulk_writers(&self) -> Option<Arc<tokio::sync::Semaphore>> {
+    pub(crate) fn bulk_pipeline(&self) -> BulkPipeline {
         match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(_) => None,
+            Backend::Sqlite(_) => BulkPipeline {
+                depth: SQLITE_BULK_BATCHES_QUEUED,
+                permits: None,
+            },
             #[cfg(feature = "postgres")]
-            Backend::Postgres(backend) => Some(Arc::clone(&backend.bulk_writers)),
+            Backend::Postgres(backend) => BulkPipeline {
+                depth: POSTGRES_BULK_BATCHES_IN_FLIGHT,
+                permits: Some(Arc::clone(&backend.bulk_writers)),
+            },
         }
     }
 
     async fn apply_in_transaction<R: MirrorRecord>(
         &self,
         batch: Batch<R>,
+        encode_ahead: bool,
     ) -> StoreResult<BatchOutcome> {
         let register = R::REGISTER;
         // No keys (meaning "anything may have changed") when nobody listens, which spares a
@@ -478,6 +530,12 @@ impl Store {
                 .collect()
         };
         let keys: Arc<[String]> = keys.into();
+        let planned = write::Planned::new(batch);
+        let planned = if encode_ahead {
+            write::joined(tokio::task::spawn_blocking(move || planned.encode_ahead()).await)?
+        } else {
+            planned
+        };
         let notice_keys = Arc::clone(&keys);
         let notifier = self.notifier.clone();
         let (outcome, in_order) =
@@ -486,7 +544,7 @@ impl Store {
                     let bulk = bulk::active(conn, register)
                         .await
                         .map_err(StoreError::db("applying a batch", Some(register)))?;
-                    let outcome = write::apply(conn, batch, bulk).await?;
+                    let outcome = write::apply(conn, planned, bulk).await?;
                     let in_order = notifier.hold_order(register).await;
                     if let Some(schema) = &scope
                         && outcome.changed_data()

@@ -17,6 +17,8 @@
 
 pub(crate) mod classify;
 mod delete;
+#[cfg(all(test, feature = "sqlite", feature = "sync"))]
+mod tests;
 #[cfg(feature = "postgres")]
 pub(crate) mod values;
 
@@ -25,7 +27,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use super::batch::{Batch, BatchOutcome, Change, QuarantineEntry};
+use super::batch::{Batch, BatchOutcome, Change, Delete, QuarantineEntry};
 use super::exec::Exec;
 use super::record::{Encoded, MirrorRecord, Unstorable, encode, sealed};
 use super::schema::TableSpec;
@@ -67,15 +69,85 @@ pub(crate) trait Upserter: Exec {
     ) -> impl Future<Output = Result<RunCounts, DatabaseError>> + Send;
 }
 
-/// Applies `batch` inside the caller's transaction.
+/// A batch ready for its transaction: its changes grouped into runs of upserts and deletes,
+/// in feed order, and — once [`encode_ahead`](Self::encode_ahead) has run — its upsert runs
+/// deduplicated and encoded, so that the transaction only writes.
+pub(crate) struct Planned<R: MirrorRecord> {
+    steps: Vec<Step<R>>,
+    /// The batch without its changes (they are in `steps`).
+    rest: Batch<R>,
+}
+
+/// One step of a [`Planned`] batch.
+enum Step<R: MirrorRecord> {
+    /// Consecutive upserts, encoded inside the transaction a chunk ahead of the writing.
+    Upserts(Vec<Pending<R>>),
+    /// Consecutive upserts deduplicated and encoded before the transaction began.
+    Encoded(EncodedRun),
+    /// One delete.
+    Delete(Delete<R::Key>),
+}
+
+/// A run's rows and the records the store could not hold.
+type EncodedRun = (Vec<Encoded>, Vec<Unstorable>);
+
+impl<R: MirrorRecord> Planned<R> {
+    /// Groups `batch`'s changes into runs; nothing is encoded yet.
+    pub(crate) fn new(mut batch: Batch<R>) -> Self {
+        let applied_at = truncate(batch.applied_at);
+        let mut steps = Vec::new();
+        let mut run: Vec<Pending<R>> = Vec::new();
+        for change in std::mem::take(&mut batch.changes) {
+            match change {
+                Change::Upsert(upsert) => run.push(Pending {
+                    key_text: upsert.record.key().to_string(),
+                    changed_at: upsert.changed_at.unwrap_or(applied_at),
+                    fetched_at: upsert.fetched_at,
+                    record: upsert.record,
+                }),
+                Change::Delete(delete) => {
+                    if !run.is_empty() {
+                        steps.push(Step::Upserts(std::mem::take(&mut run)));
+                    }
+                    steps.push(Step::Delete(delete));
+                }
+            }
+        }
+        if !run.is_empty() {
+            steps.push(Step::Upserts(run));
+        }
+        Self { steps, rest: batch }
+    }
+
+    /// Deduplicates and encodes every upsert run now, CPU work only, so that a backend with
+    /// one writer thread (SQLite) can have the next batch encoded on another core while it
+    /// writes this one. The runs are then written in the order given, never sorted by key:
+    /// only for a backend whose [`Upserter::BULK_IN_KEY_ORDER`] is false. PREG's runs stay
+    /// as they are: they keep only tracked persons, which only the transaction can read, and
+    /// encoding the others would be wasted.
+    pub(crate) fn encode_ahead(mut self) -> Result<Self, StoreError> {
+        if R::REGISTER == super::Register::Preg {
+            return Ok(self);
+        }
+        for step in &mut self.steps {
+            if let Step::Upserts(run) = step {
+                *step = Step::Encoded(encode_chunk(dedupe(std::mem::take(run)))?);
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// Applies `planned` inside the caller's transaction.
 pub(crate) async fn apply<C: Upserter, R: MirrorRecord>(
     conn: &mut C,
-    batch: Batch<R>,
+    planned: Planned<R>,
     bulk: bool,
 ) -> Result<BatchOutcome, StoreError> {
     let spec = <R as sealed::Columns>::spec();
     let register = R::REGISTER;
     let db = || StoreError::db("applying a batch", Some(register));
+    let Planned { steps, rest: batch } = planned;
     let applied_at = truncate(batch.applied_at);
     let mut outcome = BatchOutcome::default();
     let mut quarantined: Vec<QuarantineEntry> = batch.quarantine;
@@ -84,38 +156,6 @@ pub(crate) async fn apply<C: Upserter, R: MirrorRecord>(
         .map_err(db())?;
     let mut stored_keys: Vec<String> = Vec::new();
 
-    let mut run: Vec<Pending<R>> = Vec::new();
-    for change in batch.changes {
-        match change {
-            Change::Upsert(upsert) => run.push(Pending {
-                key_text: upsert.record.key().to_string(),
-                changed_at: upsert.changed_at.unwrap_or(applied_at),
-                fetched_at: upsert.fetched_at,
-                record: upsert.record,
-            }),
-            Change::Delete(delete) => {
-                let mut flushing = Flush {
-                    spec,
-                    bulk,
-                    applied_at,
-                    outcome: &mut outcome,
-                    stored_keys: &mut stored_keys,
-                    quarantined: &mut quarantined,
-                };
-                flushing.run(conn, std::mem::take(&mut run)).await?;
-                let at = delete.at.map_or(applied_at, truncate);
-                let key = sealed::Key::to_value(&delete.key);
-                let removed = delete::delete(conn, spec, &key, at, delete.purge)
-                    .await
-                    .map_err(db())?;
-                if delete.purge {
-                    outcome.purged += removed;
-                } else {
-                    outcome.deleted += removed;
-                }
-            }
-        }
-    }
     let mut flushing = Flush {
         spec,
         bulk,
@@ -124,7 +164,30 @@ pub(crate) async fn apply<C: Upserter, R: MirrorRecord>(
         stored_keys: &mut stored_keys,
         quarantined: &mut quarantined,
     };
-    flushing.run(conn, run).await?;
+    for step in steps {
+        match step {
+            Step::Upserts(run) => flushing.run(conn, run).await?,
+            Step::Encoded(encoded) => {
+                debug_assert!(
+                    !(bulk && C::BULK_IN_KEY_ORDER),
+                    "encoded ahead for a backend that writes bulk loads in key order"
+                );
+                flushing.write(conn, encoded).await?;
+            }
+            Step::Delete(delete) => {
+                let at = delete.at.map_or(applied_at, truncate);
+                let key = sealed::Key::to_value(&delete.key);
+                let removed = delete::delete(conn, spec, &key, at, delete.purge)
+                    .await
+                    .map_err(db())?;
+                if delete.purge {
+                    flushing.outcome.purged += removed;
+                } else {
+                    flushing.outcome.deleted += removed;
+                }
+            }
+        }
+    }
 
     if let Some(since) = batch.sweep_not_fetched_since {
         outcome.swept = delete::sweep(conn, spec, truncate(since), applied_at)
@@ -227,15 +290,7 @@ impl Flush<'_> {
             |chunk: Vec<Pending<R>>| tokio::task::spawn_blocking(move || encode_chunk(chunk));
         let mut next = chunks.next().map(spawn);
         while let Some(encoding) = next {
-            let encoded = match encoding.await {
-                Ok(encoded) => encoded?,
-                Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-                Err(_) => {
-                    return Err(StoreError::Cancelled {
-                        operation: "encoding records",
-                    });
-                }
-            };
+            let encoded = joined(encoding.await)?;
             next = chunks.next().map(spawn);
             self.write(conn, encoded).await?;
         }
@@ -245,7 +300,7 @@ impl Flush<'_> {
     async fn write<C: Upserter>(
         &mut self,
         conn: &mut C,
-        (rows, unstorable): (Vec<Encoded>, Vec<Unstorable>),
+        (rows, unstorable): EncodedRun,
     ) -> Result<(), StoreError> {
         self.quarantined
             .extend(unstorable.into_iter().map(|unstorable| QuarantineEntry {
@@ -271,10 +326,22 @@ impl Flush<'_> {
     }
 }
 
+/// What encoding on the blocking pool gave: its panic resumed here, a task cancelled by the
+/// runtime shutting down an error.
+pub(crate) fn joined<T>(
+    encoding: Result<Result<T, StoreError>, tokio::task::JoinError>,
+) -> Result<T, StoreError> {
+    match encoding {
+        Ok(encoded) => encoded,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => Err(StoreError::Cancelled {
+            operation: "encoding records",
+        }),
+    }
+}
+
 /// Encodes a chunk, setting aside records the store cannot hold.
-fn encode_chunk<R: MirrorRecord>(
-    chunk: Vec<Pending<R>>,
-) -> Result<(Vec<Encoded>, Vec<Unstorable>), StoreError> {
+fn encode_chunk<R: MirrorRecord>(chunk: Vec<Pending<R>>) -> Result<EncodedRun, StoreError> {
     let mut rows = Vec::with_capacity(chunk.len());
     let mut unstorable = Vec::new();
     for pending in chunk {
