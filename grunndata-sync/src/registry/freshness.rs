@@ -68,8 +68,9 @@ struct Epochs {
     /// The register version the cache is known to reflect.
     known_version: AtomicI64,
     /// When the version is next due to be read, as a reading of `Freshness::clock`: the
-    /// start of the last read plus the staleness bound, less the clock's lag. Kept as the deadline rather than the
-    /// time of the read so that a hit compares one clock read with one load.
+    /// start of the last read plus the staleness bound, less the clock's lag. Kept as the
+    /// deadline rather than the time of the read so that a hit compares one clock read with
+    /// one load.
     due_at: AtomicU64,
     /// One version read at a time; the others wait for its answer instead of repeating it.
     poll: tokio::sync::Mutex<()>,
