@@ -34,7 +34,7 @@ mod brreg;
 pub(crate) mod fmt;
 mod gen_rng;
 mod hpr;
-mod ids;
+pub(crate) mod ids;
 mod names;
 mod people;
 mod preg;

@@ -17,7 +17,7 @@
 
 pub(crate) mod classify;
 mod delete;
-#[cfg(all(test, feature = "sqlite", feature = "sync"))]
+#[cfg(all(test, feature = "sqlite", feature = "sync", feature = "fake"))]
 mod tests;
 #[cfg(feature = "postgres")]
 pub(crate) mod values;

@@ -1,41 +1,20 @@
 //! Encoding ahead of the transaction writes what encoding inside it writes.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, TimeZone as _, Utc};
 
 use crate::core::id::OrgNumber;
 use crate::core::model::{Organisation, UnitKind};
 use crate::source::Parsed;
 use crate::store::{Batch, BatchOutcome, Register, RegisterDigest, Store};
+use crate::synth;
 
-/// The first thousand valid organisasjonsnumre from 910 000 000 up (mod-11 check digit;
-/// a prefix whose check digit would be 10 has none).
-static ORG_NUMBERS: LazyLock<Vec<OrgNumber>> = LazyLock::new(|| {
-    (91_000_000_u32..)
-        .filter_map(|prefix| {
-            let digits = prefix.to_string();
-            let sum: u32 = digits
-                .bytes()
-                .zip([3, 2, 7, 6, 5, 4, 3, 2])
-                .map(|(digit, weight)| u32::from(digit - b'0') * weight)
-                .sum();
-            let check = match 11 - sum % 11 {
-                11 => 0,
-                10 => return None,
-                check => check,
-            };
-            OrgNumber::parse(&format!("{digits}{check}")).ok()
-        })
-        .take(1000)
-        .collect()
-});
-
-fn orgnr(index: usize) -> OrgNumber {
-    ORG_NUMBERS[index]
+/// The synthetic world's organisasjonsnummer of main unit `index` (valid check digit).
+fn orgnr(index: u64) -> OrgNumber {
+    let number = synth::ids::orgnr(synth::ids::ENHET_BLOCK, index);
+    OrgNumber::parse(&number.to_string()).unwrap_or_else(|e| panic!("orgnr {number}: {e}"))
 }
 
-fn unit(index: usize, name: &str) -> Organisation {
+fn unit(index: u64, name: &str) -> Organisation {
     let json = serde_json::json!({
         "organisasjonsnummer": orgnr(index).to_string(),
         "navn": name,
