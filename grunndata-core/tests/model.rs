@@ -608,10 +608,13 @@ fn organisation_lifecycle() {
 
 mod dates {
     //! `parse_date` / `parse_instant` (and the model fields read through them) agree with
-    //! chrono on everything: the fast spellings digit by digit, everything else by chrono.
+    //! chrono on everything: the fast spellings digit by digit, everything else by chrono;
+    //! `date_text` / `instant_text` write exactly chrono's text.
 
-    use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+    use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, TimeZone as _, Utc};
     use grunndata_core::model::{Period, parse_date, parse_instant, parse_ymd};
+    // Named apart from the text strategies below.
+    use grunndata_core::model::{date_text as written_date, instant_text as written_instant};
     use proptest::prelude::*;
 
     fn chrono_date(text: &str) -> Result<NaiveDate, chrono::ParseError> {
@@ -674,6 +677,39 @@ mod dates {
         #[test]
         fn instants_agree_with_chrono(text in instant_text()) {
             prop_assert_eq!(parse_instant(&text), chrono_instant(&text));
+        }
+
+        #[test]
+        fn written_dates_are_chronos(days in prop_oneof![
+            8 => 0i32..3_652_059,
+            1 => -100_000_000i32..100_000_000,
+        ]) {
+            // Days from 0001-01-01: years 1 to 9999, then anything chrono can hold.
+            if let Some(date) = NaiveDate::from_num_days_from_ce_opt(days) {
+                prop_assert_eq!(written_date(date), date.format("%F").to_string());
+            }
+        }
+
+        #[test]
+        fn written_instants_are_chronos(
+            seconds in prop_oneof![
+                8 => -62_135_596_800i64..253_402_300_800,
+                1 => -8_000_000_000_000i64..8_000_000_000_000,
+            ],
+            nanos in prop_oneof![
+                Just(0u32),
+                (0u32..1000).prop_map(|n| n * 1_000_000),
+                (0u32..1_000_000).prop_map(|n| n * 1_000),
+                0u32..1_000_000_000,
+                1_000_000_000u32..2_000_000_000,
+            ],
+        ) {
+            if let chrono::LocalResult::Single(at) = Utc.timestamp_opt(seconds, nanos) {
+                prop_assert_eq!(
+                    written_instant(at),
+                    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+                );
+            }
         }
 
         #[test]

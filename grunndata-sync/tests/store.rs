@@ -381,11 +381,47 @@ async fn indexed_columns_follow_changes(store: &Store) {
         .expect("present");
     assert_eq!((stored.changed_at, stored.fetched_at), (t2, t2));
 
+    // One batch changing different columns of different units: each change sets its own
+    // columns (SQLite holds one `UPDATE` per set of changed columns through a run).
+    let (second, third) = (orgnr(43), orgnr(44));
+    store
+        .apply(
+            Batch::new(t2)
+                .upsert(sub_unit(second, old_parent, "Gamma Avdeling"), None, t2)
+                .upsert(sub_unit(third, old_parent, "Delta Avdeling"), None, t2),
+        )
+        .await
+        .expect("insert two more");
+    let t3 = at(2026, 4, 4);
+    let mixed = store
+        .apply(
+            Batch::new(t3)
+                .upsert(
+                    sub_unit(second, old_parent, "Epsilon Avdeling"),
+                    Some(t3),
+                    t3,
+                )
+                .upsert(sub_unit(third, new_parent, "Delta Avdeling"), Some(t3), t3)
+                .upsert(sub_unit(unit, new_parent, "Zeta Avdeling"), Some(t3), t3),
+        )
+        .await
+        .expect("renames and a move in one batch");
+    assert_eq!(mixed.changed, 3);
+    assert_eq!(children(old_parent).await, [second]);
+    assert_eq!(children(new_parent).await, [unit, third]);
+    assert_eq!(named("epsilon avd").await, [second]);
+    assert_eq!(named("zeta avd").await, [unit]);
+    assert_eq!(named("delta avd").await, [third]);
+    assert!(named("gamma avd").await.is_empty());
+    assert!(named("beta avd").await.is_empty());
+
     // Out of the way of the later steps, which count the register.
     store
         .apply(
-            Batch::<Organisation>::new(t2)
+            Batch::<Organisation>::new(t3)
                 .purge(unit, None)
+                .purge(second, None)
+                .purge(third, None)
                 .purge(old_parent, None)
                 .purge(new_parent, None),
         )

@@ -1,4 +1,5 @@
-//! Reading dates and instants the way chrono does, faster for the one spelling we store.
+//! Reading and writing dates and instants the way chrono does, faster for the one spelling
+//! we store.
 //!
 //! chrono's `FromStr` for [`NaiveDate`] (and `parse_from_str`) runs its general format
 //! interpreter, and for `DateTime` its relaxed RFC 3339 parser: together a fifth of decoding a stored HPR record
@@ -7,10 +8,18 @@
 //! spellings are read digit by digit; **any other text goes to chrono unchanged**, so what is
 //! accepted, what is refused and every error message stay chrono's. Property tests in
 //! `tests/model.rs` check both paths agree on every spelling of the fast ones.
+//!
+//! Writing is the same trade: [`date_text`] and [`instant_text`] write years 0 to 9999 digit
+//! by digit and leave every other value to chrono, with property tests that the text is
+//! chrono's. The store writes three instants per changed record, and their text is compared
+//! in SQL, so it must be exactly chrono's.
 
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{
+    DateTime, Datelike as _, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat,
+    TimeDelta, Timelike as _, Utc,
+};
 use serde::Deserializer;
 use serde::de::{self, Visitor};
 
@@ -47,6 +56,92 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
         None => text
             .parse::<DateTime<FixedOffset>>()
             .map(|at| at.with_timezone(&Utc)),
+    }
+}
+
+/// Writes a date as chrono's `date.format("%F")` does (`2026-12-05`).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use grunndata_core::model::date_text;
+///
+/// let date = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+/// assert_eq!(date_text(date), "2026-12-05");
+/// assert_eq!(date_text(date), date.format("%F").to_string());
+/// ```
+#[must_use]
+pub fn date_text(date: NaiveDate) -> String {
+    let mut text = [0u8; 10];
+    if write_date(&mut text, date) {
+        String::from_utf8_lossy(&text).into_owned()
+    } else {
+        date.format("%F").to_string()
+    }
+}
+
+/// Writes an instant as chrono's `at.to_rfc3339_opts(SecondsFormat::AutoSi, false)` does
+/// (`2026-12-05T08:30:00.25+00:00`: as many fraction digits, 0, 3, 6 or 9, as it needs).
+///
+/// ```
+/// use chrono::{SecondsFormat, TimeZone, Utc};
+/// use grunndata_core::model::instant_text;
+///
+/// let at = Utc.with_ymd_and_hms(2026, 12, 5, 8, 30, 0).unwrap();
+/// assert_eq!(instant_text(at), "2026-12-05T08:30:00+00:00");
+/// assert_eq!(instant_text(at), at.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+/// ```
+#[must_use]
+pub fn instant_text(at: DateTime<Utc>) -> String {
+    let nanos = at.nanosecond();
+    let (fraction, digits) = match nanos {
+        0 => (0, 0),
+        _ if nanos.is_multiple_of(1_000_000) => (nanos / 1_000_000, 3),
+        _ if nanos.is_multiple_of(1_000) => (nanos / 1_000, 6),
+        _ => (nanos, 9),
+    };
+    let mut text = [0u8; 35];
+    // A leap second's nanoseconds run past 10^9: chrono writes it.
+    if nanos >= 1_000_000_000 || !write_date(&mut text, at.date_naive()) {
+        return at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+    }
+    text[10] = b'T';
+    write_digits(&mut text[11..13], at.hour());
+    text[13] = b':';
+    write_digits(&mut text[14..16], at.minute());
+    text[16] = b':';
+    write_digits(&mut text[17..19], at.second());
+    let mut end = 19;
+    if digits > 0 {
+        text[end] = b'.';
+        write_digits(&mut text[end + 1..end + 1 + digits], fraction);
+        end += 1 + digits;
+    }
+    text[end..end + 6].copy_from_slice(b"+00:00");
+    String::from_utf8_lossy(&text[..end + 6]).into_owned()
+}
+
+/// `YYYY-MM-DD` into `text[..10]` for years 0 to 9999; `false` (nothing written) otherwise.
+fn write_date(text: &mut [u8], date: NaiveDate) -> bool {
+    let Ok(year) = u32::try_from(date.year()) else {
+        return false;
+    };
+    if year > 9999 || text.len() < 10 {
+        return false;
+    }
+    write_digits(&mut text[0..4], year);
+    text[4] = b'-';
+    write_digits(&mut text[5..7], date.month());
+    text[7] = b'-';
+    write_digits(&mut text[8..10], date.day());
+    true
+}
+
+/// `value` as decimal digits filling `out`, zero-padded (higher digits dropped).
+fn write_digits(out: &mut [u8], mut value: u32) {
+    for byte in out.iter_mut().rev() {
+        // `value % 10` is below 10, so the cast cannot truncate.
+        *byte = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 

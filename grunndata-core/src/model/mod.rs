@@ -38,7 +38,7 @@ pub use communication_party::{
     AmqpAddress, AmqpTransportStatus, CertificateMetadata, CommunicationParty, ParentOrganisation,
     PartyPostalAddress, PartyType,
 };
-pub use date::{parse_date, parse_instant, parse_ymd};
+pub use date::{date_text, instant_text, parse_date, parse_instant, parse_ymd};
 pub use flagged::{FlaggedIdentifier, FlaggedIdentifiers};
 pub use organisation::{
     IndustryCode, OrgAddress, Organisation, OrganisationalForm, SectorCode, UnitKind,

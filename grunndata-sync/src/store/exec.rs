@@ -7,6 +7,8 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 #[cfg(feature = "postgres")]
 use futures_util::TryStreamExt;
 #[cfg(feature = "postgres")]
@@ -59,6 +61,18 @@ pub(crate) trait Exec: Send {
     where
         F: FnMut(Row) + Send;
 
+    /// Runs a query and hands each row, borrowed from the driver, to `each`: for rows whose
+    /// values are decoded at once (a record's JSON into the model), with no copy between the
+    /// driver's buffer and the decoder.
+    fn for_each_borrowed<F>(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        each: F,
+    ) -> impl Future<Output = Result<(), DatabaseError>> + Send
+    where
+        F: FnMut(&dyn Columns) + Send;
+
     /// Announces `payload` on `channel` to other processes when the transaction commits
     /// (PostgreSQL `pg_notify`). SQLite has no such channel: there it does nothing, and other
     /// processes rely on the version poll.
@@ -67,6 +81,16 @@ pub(crate) trait Exec: Send {
         channel: &str,
         payload: &str,
     ) -> impl Future<Output = Result<(), DatabaseError>> + Send;
+}
+
+/// The columns of one row as the driver holds them, read without copying.
+pub(crate) trait Columns {
+    /// JSON text at `index` (a `jsonb` column on PostgreSQL); `None` for NULL.
+    fn json(&self, index: usize) -> Result<Option<&str>, DatabaseError>;
+    /// An instant at `index`; `None` for NULL.
+    fn timestamp(&self, index: usize) -> Result<Option<DateTime<Utc>>, DatabaseError>;
+    /// Bytes at `index`; `None` for NULL.
+    fn bytes(&self, index: usize) -> Result<Option<&[u8]>, DatabaseError>;
 }
 
 /// Runs a query expected to return at most one row.
@@ -175,6 +199,26 @@ fn decode_pg(row: &PgRow, kinds: &[Kind]) -> Result<Row, DatabaseError> {
     Ok(Row(values))
 }
 
+/// A PostgreSQL row read in place.
+#[cfg(feature = "postgres")]
+struct PgColumns<'r>(&'r PgRow);
+
+#[cfg(feature = "postgres")]
+impl Columns for PgColumns<'_> {
+    fn json(&self, index: usize) -> Result<Option<&str>, DatabaseError> {
+        let json: Option<Json<&JsonRawValue>> = self.0.try_get(index)?;
+        Ok(json.map(|json| json.0.get()))
+    }
+
+    fn timestamp(&self, index: usize) -> Result<Option<DateTime<Utc>>, DatabaseError> {
+        Ok(self.0.try_get(index)?)
+    }
+
+    fn bytes(&self, index: usize) -> Result<Option<&[u8]>, DatabaseError> {
+        Ok(self.0.try_get(index)?)
+    }
+}
+
 #[cfg(feature = "postgres")]
 impl Exec for PgConnection {
     async fn notify(&mut self, channel: &str, payload: &str) -> Result<(), DatabaseError> {
@@ -221,6 +265,23 @@ impl Exec for PgConnection {
         let mut rows = query.fetch(&mut *self);
         while let Some(row) = rows.try_next().await? {
             each(decode_pg(&row, kinds)?);
+        }
+        Ok(())
+    }
+
+    async fn for_each_borrowed<F>(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        mut each: F,
+    ) -> Result<(), DatabaseError>
+    where
+        F: FnMut(&dyn Columns) + Send,
+    {
+        let query = bind_all!(sqlx::query(AssertSqlSafe(sql)), args, pg_json);
+        let mut rows = query.fetch(&mut *self);
+        while let Some(row) = rows.try_next().await? {
+            each(&PgColumns(&row));
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 
 use super::digest::{DigestSum, RecordDigest, RegisterDigest};
-use super::exec::{Exec, fetch_int};
+use super::exec::{Columns, Exec, fetch_int};
 use super::record::{MirrorRecord, Stored, Version, VersionEnd, sealed};
 use super::schema::{TableSpec, spec};
 use super::search::like_patterns;
@@ -14,7 +14,6 @@ use super::value::{Kind, Row, Value};
 use super::{Register, StoreError, quarantine};
 
 const STORED: &str = "record, changed_at, fetched_at, digest";
-const STORED_KINDS: [Kind; 4] = [Kind::Json, Kind::Timestamp, Kind::Timestamp, Kind::Bytes];
 
 /// Record counts of one register, for `status`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,18 +50,47 @@ fn digest_of(bytes: Option<&[u8]>, table: &'static str) -> Result<RecordDigest, 
         })
 }
 
+/// A stored record from a row of [`STORED`] columns, decoded from the driver's buffer.
 fn stored<R: MirrorRecord>(
-    mut row: Row,
+    row: &dyn Columns,
     spec: &TableSpec,
+    operation: &'static str,
     context: &(dyn Fn() -> String + Sync),
 ) -> Result<Stored<R>, StoreError> {
-    let json = row.text(0).unwrap_or_default();
+    let db = StoreError::db(operation, Some(R::REGISTER));
+    let json = row.json(0).map_err(db)?.unwrap_or_default();
     Ok(Stored {
-        record: decode(&json, context)?,
-        changed_at: row.timestamp(1).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
-        fetched_at: row.timestamp(2).unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
-        digest: digest_of(row.bytes(3).as_deref(), spec.table)?,
+        record: decode(json, context)?,
+        changed_at: row
+            .timestamp(1)
+            .map_err(db)?
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+        fetched_at: row
+            .timestamp(2)
+            .map_err(db)?
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+        digest: digest_of(row.bytes(3).map_err(db)?, spec.table)?,
     })
+}
+
+/// The stored records a query of [`STORED`] columns returns, each decoded where the driver
+/// holds it (an uncached lookup's record is read once, so copying its JSON out first would
+/// only cost).
+async fn stored_rows<C: Exec, R: MirrorRecord>(
+    conn: &mut C,
+    sql: &str,
+    args: &[Value],
+    operation: &'static str,
+    context: &(dyn Fn() -> String + Sync),
+) -> Result<Vec<Stored<R>>, StoreError> {
+    let spec = <R as sealed::Columns>::spec();
+    let mut found = Vec::new();
+    conn.for_each_borrowed(sql, args, |row| {
+        found.push(stored::<R>(row, spec, operation, context));
+    })
+    .await
+    .map_err(StoreError::db(operation, Some(R::REGISTER)))?;
+    found.into_iter().collect()
 }
 
 /// The query for current records of `spec` matching `condition`.
@@ -90,14 +118,7 @@ async fn run_select<C: Exec, R: MirrorRecord>(
     args: &[Value],
     context: &(dyn Fn() -> String + Sync),
 ) -> Result<Vec<Stored<R>>, StoreError> {
-    let spec = <R as sealed::Columns>::spec();
-    let rows = conn
-        .fetch(sql, args, &STORED_KINDS)
-        .await
-        .map_err(StoreError::db("reading records", Some(R::REGISTER)))?;
-    rows.into_iter()
-        .map(|row| stored(row, spec, context))
-        .collect()
+    stored_rows(conn, sql, args, "reading records", context).await
 }
 
 /// The point read of each register by its key, built once: it is every uncached lookup.
@@ -169,14 +190,8 @@ pub(crate) async fn search<C: Exec, R: MirrorRecord>(
         conditions.join(" AND "),
         spec.key.name
     );
-    let rows = conn
-        .fetch(&sql, &args, &STORED_KINDS)
-        .await
-        .map_err(StoreError::db("searching names", Some(R::REGISTER)))?;
     let context = || "name search".to_owned();
-    rows.into_iter()
-        .map(|row| stored(row, spec, &context))
-        .collect()
+    stored_rows(conn, &sql, &args, "searching names", &context).await
 }
 
 /// The version of `key` that was current at `at`, if any.

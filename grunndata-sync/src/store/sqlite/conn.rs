@@ -18,12 +18,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
 use super::super::error::DatabaseError;
-use super::super::exec::Exec;
+use super::super::exec::{Columns, Exec};
 use super::super::value::{Kind, Row, Value};
 
 /// Prepared statements kept per connection: the store's statement texts (every register's
@@ -107,26 +107,14 @@ impl SqliteConn {
 
     /// Runs a statement written with SQLite's own `?n` placeholders.
     pub(crate) fn positional(&mut self, sql: &str, args: &[Value]) -> Result<u64, DatabaseError> {
-        let mut statement = self.conn.prepare_cached(sql)?;
-        bind(&mut statement, args)?;
-        let changed = statement.raw_execute()?;
-        Ok(changed as u64)
+        execute_prepared(&mut self.conn.prepare_cached(sql)?, args)
     }
 
-    /// The first row of a query written with `?n` placeholders, decoded with `kinds`.
-    pub(crate) fn positional_row(
-        &mut self,
-        sql: &str,
-        args: &[Value],
-        kinds: &[Kind],
-    ) -> Result<Option<Row>, DatabaseError> {
-        let mut statement = self.conn.prepare_cached(sql)?;
-        bind(&mut statement, args)?;
-        let mut rows = statement.raw_query();
-        match rows.next()? {
-            Some(row) => Ok(Some(decode_row(row, kinds)?)),
-            None => Ok(None),
-        }
+    /// The connection, for statements held across many rows (`upsert.rs`): each
+    /// `prepare_cached` hashes the statement's text twice and copies it once, which for a
+    /// statement run per changed record is worth doing once per run instead.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     fn query(
@@ -136,12 +124,25 @@ impl SqliteConn {
         kinds: &[Kind],
         each: &mut dyn FnMut(Row),
     ) -> Result<(), DatabaseError> {
+        self.query_rows(sql, args, &mut |row| {
+            each(decode_row(row, kinds)?);
+            Ok(())
+        })
+    }
+
+    /// Runs a query (`$n` placeholders) and hands each row, as rusqlite holds it, to `each`.
+    fn query_rows(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        each: &mut dyn FnMut(&rusqlite::Row<'_>) -> Result<(), DatabaseError>,
+    ) -> Result<(), DatabaseError> {
         let sql = numbered(sql);
         let mut statement = self.conn.prepare_cached(&sql)?;
         bind(&mut statement, args)?;
         let mut rows = statement.raw_query();
         while let Some(row) = rows.next()? {
-            each(decode_row(row, kinds)?);
+            each(row)?;
         }
         Ok(())
     }
@@ -180,6 +181,21 @@ impl Exec for SqliteConn {
         F: FnMut(Row) + Send,
     {
         self.query(sql, args, kinds, &mut each)
+    }
+
+    async fn for_each_borrowed<F>(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        mut each: F,
+    ) -> Result<(), DatabaseError>
+    where
+        F: FnMut(&dyn Columns) + Send,
+    {
+        self.query_rows(sql, args, &mut |row| {
+            each(&SqliteColumns(row));
+            Ok(())
+        })
     }
 
     async fn notify(&mut self, _channel: &str, _payload: &str) -> Result<(), DatabaseError> {
@@ -418,6 +434,30 @@ fn for_each_placeholder(sql: &str, mut each: impl FnMut(usize)) {
     }
 }
 
+/// Runs a prepared statement with `args` bound to `?1`, `?2`, …; returns the rows changed.
+pub(crate) fn execute_prepared(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    args: &[Value],
+) -> Result<u64, DatabaseError> {
+    bind(statement, args)?;
+    let changed = statement.raw_execute()?;
+    Ok(changed as u64)
+}
+
+/// The first row of a prepared query with `args` bound, decoded with `kinds`.
+pub(crate) fn first_row(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    args: &[Value],
+    kinds: &[Kind],
+) -> Result<Option<Row>, DatabaseError> {
+    bind(statement, args)?;
+    let mut rows = statement.raw_query();
+    match rows.next()? {
+        Some(row) => Ok(Some(decode_row(row, kinds)?)),
+        None => Ok(None),
+    }
+}
+
 fn bind(
     statement: &mut rusqlite::CachedStatement<'_>,
     args: &[Value],
@@ -452,7 +492,7 @@ impl rusqlite::ToSql for Bound<'_> {
             Value::Int(Some(int)) => ToSqlOutput::Owned(Owned::Integer(*int)),
             Value::Bool(Some(flag)) => ToSqlOutput::Owned(Owned::Integer(i64::from(*flag))),
             Value::Date(Some(date)) => {
-                ToSqlOutput::Owned(Owned::Text(date.format("%F").to_string()))
+                ToSqlOutput::Owned(Owned::Text(crate::core::model::date_text(*date)))
             }
             Value::Timestamp(Some(at)) => ToSqlOutput::Owned(Owned::Text(timestamp_text(*at))),
             Value::Bytes(Some(bytes)) => ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
@@ -462,7 +502,55 @@ impl rusqlite::ToSql for Bound<'_> {
 
 /// A timestamp as the mirror stores it (sqlx-sqlite's encoding, kept for existing files).
 pub(crate) fn timestamp_text(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    // chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, false)`, digit by digit: a changed
+    // record binds three instants on the writer thread.
+    crate::core::model::instant_text(at)
+}
+
+/// A row read in place: text and blobs borrowed from SQLite's buffers.
+struct SqliteColumns<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl SqliteColumns<'_, '_> {
+    /// Text at `index`; `None` for NULL.
+    fn text(&self, index: usize) -> Result<Option<&str>, DatabaseError> {
+        match self.0.get_ref(index)? {
+            ValueRef::Null => Ok(None),
+            value => text_of(value).map(Some),
+        }
+    }
+}
+
+impl Columns for SqliteColumns<'_, '_> {
+    fn json(&self, index: usize) -> Result<Option<&str>, DatabaseError> {
+        self.text(index)
+    }
+
+    fn timestamp(&self, index: usize) -> Result<Option<DateTime<Utc>>, DatabaseError> {
+        self.text(index)?.map(parse_timestamp).transpose()
+    }
+
+    fn bytes(&self, index: usize) -> Result<Option<&[u8]>, DatabaseError> {
+        match self.0.get_ref(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Blob(bytes) => Ok(Some(bytes)),
+            value => Err(mismatch(value, "a blob")),
+        }
+    }
+}
+
+/// The text of `value`, which must be UTF-8 text.
+fn text_of(value: ValueRef<'_>) -> Result<&str, DatabaseError> {
+    match value {
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+            .map_err(|error| DatabaseError::Value(format!("text is not UTF-8: {error}"))),
+        _ => Err(mismatch(value, "text")),
+    }
+}
+
+/// A value of another type than `expected`. The column's type only, never its value: a column
+/// may hold a national identity number, and this message can reach a log line.
+fn mismatch(value: ValueRef<'_>, expected: &str) -> DatabaseError {
+    DatabaseError::Value(format!("expected {expected}, found {}", value.data_type()))
 }
 
 fn decode_row(row: &rusqlite::Row<'_>, kinds: &[Kind]) -> Result<Row, DatabaseError> {
@@ -474,10 +562,7 @@ fn decode_row(row: &rusqlite::Row<'_>, kinds: &[Kind]) -> Result<Row, DatabaseEr
 }
 
 fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
-    // The column's type only, never its value: a column may hold a national identity number,
-    // and this message can reach a log line.
-    let mismatch =
-        |what: &str| DatabaseError::Value(format!("expected {what}, found {}", value.data_type()));
+    let mismatch = |expected: &str| mismatch(value, expected);
     if value == ValueRef::Null {
         return Ok(match kind {
             Kind::Text => Value::Text(None),
@@ -489,13 +574,7 @@ fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
             Kind::Bytes => Value::Bytes(None),
         });
     }
-    let text = || -> Result<&str, DatabaseError> {
-        match value {
-            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-                .map_err(|error| DatabaseError::Value(format!("text is not UTF-8: {error}"))),
-            _ => Err(mismatch("text")),
-        }
-    };
+    let text = || text_of(value);
     Ok(match kind {
         Kind::Text => Value::Text(Some(text()?.to_owned())),
         Kind::Json => Value::Json(Some(text()?.to_owned())),
@@ -507,8 +586,9 @@ fn decode(value: ValueRef<'_>, kind: Kind) -> Result<Value, DatabaseError> {
             ValueRef::Integer(int) => Value::Bool(Some(int != 0)),
             _ => return Err(mismatch("a boolean")),
         },
+        // `parse_from_str(text, "%F")`, digit by digit for the spelling we write.
         Kind::Date => Value::Date(Some(
-            NaiveDate::parse_from_str(text()?, "%F")
+            crate::core::model::parse_ymd(text()?)
                 .map_err(|error| DatabaseError::Value(format!("date: {error}")))?,
         )),
         Kind::Timestamp => Value::Timestamp(Some(parse_timestamp(text()?)?)),

@@ -13,8 +13,15 @@
 //!   `name` and `name_search` and leaves the parent, form and address indexes alone (measured
 //!   on a five-index table: 11 k updates/s setting every column, 20 k setting the changed ones);
 //! - new: one `INSERT` (in a fresh bulk load, tried before looking: the table started empty).
+//!
+//! A run's statements are prepared once and held for all its rows ([`Prepared`]): taking a
+//! statement from rusqlite's cache hashes its text twice and copies it once, per row and
+//! statement, which the writer thread — the store-alone step's bottleneck — paid three
+//! times per changed record.
 
 use std::fmt::Write as _;
+
+use rusqlite::{CachedStatement, Connection};
 
 use super::super::error::DatabaseError;
 use super::super::record::Encoded;
@@ -23,6 +30,7 @@ use super::super::value::{Kind, Value};
 use super::super::write::classify::{Class, Existing, classify};
 use super::super::write::{RunCounts, Upserter};
 use super::SqliteConn;
+use super::conn::{execute_prepared, first_row};
 
 impl Upserter for SqliteConn {
     /// A quarter of a feed page (1000 changes) per step lets the encoding of the next quarter
@@ -45,22 +53,22 @@ impl Upserter for SqliteConn {
             .into_iter()
             .chain(spec.columns.iter().map(|column| column.kind))
             .collect();
+        let mut run = Prepared::new(self.connection(), &sql)?;
         for row in rows {
             // A fresh bulk load inserts into a table that held nothing when it began: try the
             // insert alone, and only for a key already there (a resumed load) look first.
             if bulk {
-                match self.positional(&sql.insert, &row.row) {
+                match execute_prepared(&mut run.insert, &row.row) {
                     Ok(_) => {
                         counts.inserted += 1;
-                        self.insert_children(&sql, &row.children)?;
+                        run.insert_children(&row.children)?;
                         continue;
                     }
                     Err(error) if is_primary_key_violation(&error) => {}
                     Err(error) => return Err(error),
                 }
             }
-            let stored =
-                self.positional_row(&sql.existing, std::slice::from_ref(&row.key), &kinds)?;
+            let stored = first_row(&mut run.existing, std::slice::from_ref(&row.key), &kinds)?;
             let (existing, columns) = match stored {
                 Some(mut stored) => (
                     Some(Existing {
@@ -77,16 +85,16 @@ impl Upserter for SqliteConn {
                 Class::Refreshed => {
                     counts.refreshed += 1;
                     let args = [row.key, Value::Timestamp(Some(row.fetched_at))];
-                    self.positional(&sql.refresh, &args)?;
+                    execute_prepared(&mut run.refresh, &args)?;
                 }
                 Class::New => {
                     counts.inserted += 1;
-                    self.positional(&sql.insert, &row.row)?;
-                    self.insert_children(&sql, &row.children)?;
+                    execute_prepared(&mut run.insert, &row.row)?;
+                    run.insert_children(&row.children)?;
                 }
                 Class::Changed(ends) => {
                     counts.changed += 1;
-                    self.replace(spec, &sql, row, &columns, ends)?;
+                    run.replace(spec, row, &columns, ends)?;
                 }
             }
         }
@@ -153,34 +161,60 @@ fn child_insert(child: &ChildTable) -> String {
     )
 }
 
-impl SqliteConn {
+/// The statements of one run, prepared once and held for all its rows.
+struct Prepared<'c> {
+    conn: &'c Connection,
+    existing: CachedStatement<'c>,
+    insert: CachedStatement<'c>,
+    refresh: CachedStatement<'c>,
+    history: CachedStatement<'c>,
+    child_delete: Option<CachedStatement<'c>>,
+    child_insert: Option<CachedStatement<'c>>,
+    /// The `UPDATE`s met so far, by the typed columns they set (a run of renames needs one).
+    updates: Vec<(Vec<usize>, CachedStatement<'c>)>,
+}
+
+impl<'c> Prepared<'c> {
+    fn new(conn: &'c Connection, sql: &Statements) -> Result<Self, DatabaseError> {
+        let prepare = |text: &str| conn.prepare_cached(text).map_err(DatabaseError::from);
+        Ok(Self {
+            conn,
+            existing: prepare(&sql.existing)?,
+            insert: prepare(&sql.insert)?,
+            refresh: prepare(&sql.refresh)?,
+            history: prepare(&sql.history)?,
+            child_delete: sql.child_delete.as_deref().map(prepare).transpose()?,
+            child_insert: sql.child_insert.as_deref().map(prepare).transpose()?,
+            updates: Vec::new(),
+        })
+    }
+
     /// Moves the stored version of `row` to history and writes `row` over it, setting the
     /// typed columns that differ from `stored` and the meta columns.
     fn replace(
         &mut self,
         spec: &TableSpec,
-        sql: &Statements,
         row: Encoded,
         stored: &[Value],
         ends: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), DatabaseError> {
-        self.positional(
-            &sql.history,
+        execute_prepared(
+            &mut self.history,
             &[row.key.clone(), Value::Timestamp(Some(ends))],
         )?;
-        if let Some(delete) = &sql.child_delete {
-            self.positional(delete, std::slice::from_ref(&row.key))?;
+        if let Some(delete) = &mut self.child_delete {
+            execute_prepared(delete, std::slice::from_ref(&row.key))?;
         }
 
         // `row.row` is key, typed columns, then record, digest, changed_at, fetched_at.
         let mut values = row.row.into_iter();
         let key_value = values.next().unwrap_or(Value::Text(None));
-        let mut update = format!("UPDATE {} SET ", spec.table);
+        let mut changed = Vec::new();
         let mut args = vec![key_value];
-        for (index, (column, value)) in spec.columns.iter().zip(values.by_ref()).enumerate() {
+        for (index, value) in values.by_ref().take(spec.columns.len()).enumerate() {
             if stored.get(index) != Some(&value) {
+                changed.push(index);
                 args.push(value);
-                let _ = write!(update, "{} = ?{}, ", column.name, args.len());
             }
         }
         for (column, value) in META.iter().zip(values) {
@@ -191,27 +225,43 @@ impl SqliteConn {
                 value
             };
             args.push(value);
-            let _ = write!(update, "{} = ?{}, ", column.name, args.len());
         }
-        update.truncate(update.len() - 2);
-        let _ = write!(update, " WHERE {} = ?1", spec.key.name);
-        self.positional(&update, &args)?;
-        self.insert_children(sql, &row.children)
+        let index = if let Some(found) = self.updates.iter().position(|(set, _)| *set == changed) {
+            found
+        } else {
+            let statement = self.conn.prepare_cached(&update_sql(spec, &changed))?;
+            self.updates.push((changed, statement));
+            self.updates.len() - 1
+        };
+        execute_prepared(&mut self.updates[index].1, &args)?;
+        self.insert_children(&row.children)
     }
 
     /// Inserts child rows, ignoring rows already present.
-    fn insert_children(
-        &mut self,
-        sql: &Statements,
-        rows: &[Vec<Value>],
-    ) -> Result<(), DatabaseError> {
-        if let Some(insert) = &sql.child_insert {
+    fn insert_children(&mut self, rows: &[Vec<Value>]) -> Result<(), DatabaseError> {
+        if let Some(insert) = &mut self.child_insert {
             for row in rows {
-                self.positional(insert, row)?;
+                execute_prepared(insert, row)?;
             }
         }
         Ok(())
     }
+}
+
+/// The `UPDATE` of one record setting the typed columns at `changed` (indexes into
+/// `spec.columns`) and the meta columns, bound in that order after the key (`?1`).
+fn update_sql(spec: &TableSpec, changed: &[usize]) -> String {
+    let mut update = format!("UPDATE {} SET ", spec.table);
+    let names = changed
+        .iter()
+        .filter_map(|&index| spec.columns.get(index).map(|column| column.name))
+        .chain(META.iter().map(|column| column.name));
+    for (number, name) in names.enumerate() {
+        let _ = write!(update, "{name} = ?{}, ", number + 2);
+    }
+    update.truncate(update.len() - 2);
+    let _ = write!(update, " WHERE {} = ?1", spec.key.name);
+    update
 }
 
 fn is_primary_key_violation(error: &DatabaseError) -> bool {
