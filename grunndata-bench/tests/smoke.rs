@@ -46,8 +46,20 @@ fn completes_at_scale_001_and_reports_every_step() {
     // grunndata and its anchors: one bootstrap per backend, two SQLite anchors, one psql.
     let bulk = rates("bulk");
     assert_eq!(bulk.len(), backends + 2 + usize::from(postgres), "{json}");
+    // Per backend the feed and the store alone; on SQLite also the store's bare statements.
     let incremental = rates("incremental");
-    assert_eq!(incremental.len(), 2 * backends, "{json}");
+    assert_eq!(incremental.len(), 2 * backends + 1, "{json}");
+    assert!(
+        report["incremental"]
+            .as_array()
+            .expect("incremental")
+            .iter()
+            .any(|row| row["subject"]
+                .as_str()
+                .is_some_and(|subject| subject.starts_with("raw rusqlite statements"))
+                && row["backend"] == "sqlite"),
+        "the store-alone anchor row: {json}"
+    );
     assert!(
         bulk.iter().chain(&incremental).all(|rate| *rate > 0.0),
         "{json}"

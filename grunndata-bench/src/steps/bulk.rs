@@ -95,7 +95,7 @@ fn sqlite_anchors(bench: &Bench, mirror: &Path, csv: &Path) -> anyhow::Result<Ve
             count,
             anchors::sqlite::import(&path, &schema, TABLE, csv)?,
         ));
-        remove_sqlite(&path);
+        anchors::sqlite::remove(&path);
     }
     let rows = anchors::sqlite::rows(mirror, TABLE)?;
     let mut loops = Vec::new();
@@ -106,7 +106,7 @@ fn sqlite_anchors(bench: &Bench, mirror: &Path, csv: &Path) -> anyhow::Result<Ve
             count,
             anchors::sqlite::raw_loop(&path, &schema, TABLE, &rows)?,
         ));
-        remove_sqlite(&path);
+        anchors::sqlite::remove(&path);
     }
     drop(rows);
     let _ = std::fs::remove_file(csv);
@@ -163,12 +163,6 @@ fn line_count(bytes: &[u8]) -> u64 {
         }
     }
     rows
-}
-
-fn remove_sqlite(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
 }
 
 #[cfg(test)]

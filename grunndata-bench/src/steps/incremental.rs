@@ -1,6 +1,7 @@
 //! Step 3, incremental: rounds of upstream changes (renames of Brreg main units, posted to
 //! the fake) followed from the feed by each backend's mirror (pages of 1000 events and the
-//! refetch of the changed units), and the store's side of the same work alone.
+//! refetch of the changed units), the store's side of the same work alone, and on SQLite
+//! the statements that work needs, run bare on a copy of the mirror (the store-alone anchor).
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,8 @@ use grunndata_sync::store::{Batch, Register, Store};
 use serde::{Deserialize, Serialize};
 
 use super::Request;
-use crate::databases::Database;
+use crate::anchors;
+use crate::databases::{Backend, Database};
 use crate::report::RateRow;
 use crate::run::Bench;
 use crate::stats::rate;
@@ -20,10 +22,21 @@ use crate::stats::rate;
 /// Records per feed page and per store page, as the engine commits them.
 const PAGE: u64 = 1000;
 
+/// Names of the step's rows that other code looks up.
+pub mod names {
+    /// The store applying content changes, without the feed.
+    pub const STORE_ALONE: &str =
+        "store alone (distinct units, pages of 1000 content changes, each with its cursor)";
+    /// The anchor of [`STORE_ALONE`]: its statements alone.
+    pub const RAW_CHANGES: &str = "raw rusqlite statements of the same changes (read, copy to \
+                                   history, update; pages of 1000, each with its cursor)";
+}
+
 /// Runs the incremental step on the mirrors the bulk step left.
 pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<RateRow>> {
     let mut feed: Vec<(Vec<f64>, u64, u64)> = vec![(Vec::new(), 0, 0); mirrors.len()];
     let mut store: Vec<(Vec<f64>, u64)> = vec![(Vec::new(), 0); mirrors.len()];
+    let mut raw: Vec<Vec<f64>> = vec![Vec::new(); mirrors.len()];
     for round in 0..bench.settings.runs {
         bench.progress(&format!(
             "incremental: round {} upstream changes",
@@ -51,6 +64,11 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
             ));
             *peak = (*peak).max(answer.peak_rss_kib);
 
+            if let Some(path) = mirror.path.as_deref() {
+                bench.progress(&format!("incremental: raw statements round {}", round + 1));
+                raw[index].push(raw_changes(bench, path, round as u64)?);
+            }
+
             bench.progress(&format!(
                 "incremental: {} store round {}",
                 mirror.backend,
@@ -58,7 +76,7 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
             ));
             let answer = crate::child::run::<_, Applied>(&Request::StoreChanges {
                 url: mirror.url.clone(),
-                keys: distinct_units(bench)?,
+                keys: distinct_units_file(bench)?,
                 round: round as u64,
             })?;
             let (rates, peak) = &mut store[index];
@@ -70,8 +88,8 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
         }
     }
     let mut rows = Vec::new();
-    for ((mirror, (rates, applied, peak)), (store_rates, store_peak)) in
-        mirrors.iter().zip(feed).zip(store)
+    for (((mirror, (rates, applied, peak)), (store_rates, store_peak)), raw_rates) in
+        mirrors.iter().zip(feed).zip(store).zip(raw)
     {
         rows.push(RateRow::new(
             "feed end to end (pages of 1000 events + refetch over HTTP + store)",
@@ -81,12 +99,21 @@ pub async fn run(bench: &Bench, mirrors: &[Database]) -> anyhow::Result<Vec<Rate
             Some(peak),
         ));
         rows.push(RateRow::new(
-            "store alone (distinct units, pages of 1000 content changes, each with its cursor)",
+            names::STORE_ALONE,
             mirror.backend,
             bench.settings.changes,
             store_rates,
             Some(store_peak),
         ));
+        if mirror.backend == Backend::Sqlite {
+            rows.push(RateRow::new(
+                names::RAW_CHANGES,
+                mirror.backend,
+                bench.settings.changes,
+                raw_rates,
+                None,
+            ));
+        }
     }
     Ok(rows)
 }
@@ -126,16 +153,36 @@ pub struct Applied {
     pub seconds: f64,
 }
 
-/// A file listing the organisation numbers of the first `--changes` main units of the
-/// synthetic world, one per line: each unit once (the world has more units than a run changes).
-fn distinct_units(bench: &Bench) -> anyhow::Result<std::path::PathBuf> {
+/// The organisation numbers of the first `--changes` main units of the synthetic world: each
+/// unit once (the world has more units than a run changes).
+fn distinct_units(bench: &Bench) -> Vec<String> {
     let total = bench.synth.counts().enheter;
-    let keys: Vec<String> = (0..bench.settings.changes.min(total))
+    (0..bench.settings.changes.min(total))
         .map(|index| bench.synth.enhet_orgnr(index))
-        .collect();
+        .collect()
+}
+
+/// [`distinct_units`] in a file, one per line (too many for a child's command line).
+fn distinct_units_file(bench: &Bench) -> anyhow::Result<std::path::PathBuf> {
     let path = bench.dir.join("store-changes-keys.txt");
-    std::fs::write(&path, keys.join("\n"))?;
+    std::fs::write(&path, distinct_units(bench).join("\n"))?;
     Ok(path)
+}
+
+/// The raw-statements anchor of one round, on a copy of the SQLite mirror at `mirror` taken
+/// in the state the store-alone child then starts from; the copy is removed afterwards.
+fn raw_changes(bench: &Bench, mirror: &std::path::Path, round: u64) -> anyhow::Result<f64> {
+    let copy = bench.dir.join("raw-changes.db");
+    anchors::sqlite::copy(mirror, &copy)?;
+    let measured = anchors::sqlite::raw_changes(
+        &copy,
+        &distinct_units(bench),
+        round,
+        usize::try_from(PAGE).unwrap_or(1000),
+    );
+    anchors::sqlite::remove(&copy);
+    let (applied, elapsed) = measured?;
+    Ok(rate(applied, elapsed))
 }
 
 /// Child side: one content change to each stored Brreg unit of `keys` (distinct), applied in
