@@ -169,9 +169,9 @@ struct Change {
 /// the change detection and the rest of the store around them. The new records are built
 /// before the clock starts. Returns the changes applied and the time.
 ///
-/// The anchor is given every advantage the store's writer has and one more: no checkpoint
-/// runs during its timing (the store checkpoints beside its writer once the WAL reaches
-/// 64 MiB).
+/// The anchor is given every advantage the store's writer has and two more: twice its page
+/// cache ([`PRAGMAS`]), and no checkpoint during its timing (the store checkpoints beside
+/// its writer once the WAL reaches 64 MiB).
 pub fn raw_changes(
     copy: &Path,
     keys: &[String],
@@ -224,7 +224,7 @@ pub fn raw_changes(
                 let stored: Vec<Value> = existing.query_row([&change.key], |row| {
                     (0..width).map(|i| row.get::<_, Value>(i)).collect()
                 })?;
-                if stored.first() == Some(&Value::Blob(change.digest.clone())) {
+                if matches!(stored.first(), Some(Value::Blob(digest)) if *digest == change.digest) {
                     continue;
                 }
                 history.execute(rusqlite::params![change.key, now])?;
