@@ -47,6 +47,7 @@ async fn story(kind: Kind) {
     same_process_invalidation(&store).await;
     other_process_invalidation(&db, &store).await;
     concurrent_lookups_see_commits(&store).await;
+    time_to_live(&store).await;
     store.close().await;
 }
 
@@ -765,4 +766,46 @@ async fn concurrent_lookups_see_commits(store: &Store) {
         let lookups = reader.await.unwrap_or_else(|e| panic!("reader: {e}"));
         assert!(lookups > 0);
     }
+}
+
+/// The time to live: an answer is served from the cache (the very `Arc` read before) until
+/// it runs out, then read again, though nothing was committed and the staleness bound is
+/// far off; a long time to live keeps serving it.
+async fn time_to_live(store: &Store) {
+    let options = |cache_ttl| RegistryOptions {
+        cache_ttl,
+        // Rules out the version poll: only the time to live can drop the answer here.
+        max_staleness: Duration::from_hours(1),
+        ..RegistryOptions::default()
+    };
+    let short = Registry::from_store(store.clone(), options(Duration::from_millis(300)));
+    let long = Registry::from_store(store.clone(), options(Duration::from_hours(1)));
+    let lookup = |registry: Registry| async move {
+        registry
+            .personnel(ola())
+            .await
+            .unwrap_or_else(|e| panic!("personnel: {e}"))
+            .unwrap_or_else(|| panic!("Ola"))
+    };
+    // Taken before the first read, as the time to live is: on a machine so slow that the
+    // second lookup comes after 250 ms, "within" cannot be told and is not asserted.
+    let started = std::time::Instant::now();
+    let short_first = lookup(short.clone()).await;
+    let short_again = lookup(short.clone()).await;
+    if started.elapsed() < Duration::from_millis(250) {
+        assert!(
+            std::sync::Arc::ptr_eq(&short_first, &short_again),
+            "within its time to live the cached answer is served"
+        );
+    }
+    let long_first = lookup(long.clone()).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !std::sync::Arc::ptr_eq(&short_first, &lookup(short).await),
+        "past its time to live the answer is read again"
+    );
+    assert!(
+        std::sync::Arc::ptr_eq(&long_first, &lookup(long).await),
+        "a long time to live still serves the cached answer"
+    );
 }

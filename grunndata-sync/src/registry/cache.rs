@@ -1,12 +1,24 @@
-//! The lookup cache: decoded answers in moka, served only while their [`Stamp`] is current.
+//! The lookup cache: decoded answers in quick_cache, served only while their [`Stamp`] is
+//! current and their time to live has not run out.
 //!
 //! Size-bounded (entries) and with a time to live, so memory stays bounded and even an
-//! answer nobody invalidates is re-read eventually. Freshness is not moka's job: see
+//! answer nobody invalidates is re-read eventually. Freshness is not the map's job: see
 //! [`freshness`](super::freshness) for why a stale entry can never be served.
+//!
+//! Why quick_cache and not moka (which this cache used until issue 17's eighth stop): moka
+//! records every get and insert in a buffer and applies the buffers (admission, LRU order,
+//! expiry) inside whichever call finds them full — every 64th miss paid 8–9 µs for the
+//! other 63, so a lookup's one-thread p99 was that housekeeping, not the lookup; and a moka
+//! get, clock read and read record included, cost 2–4× a quick_cache get. quick_cache keeps
+//! its eviction order (CLOCK-Pro) inside each shard's insert, a bounded amount of work per
+//! call, and a hit is a shard read lock, a probe and a clone. It has no time to live: each
+//! entry carries its expiry as a reading of the freshness clock a hit reads anyway, so the
+//! time to live costs one comparison (BENCHMARKS.md, eighth part).
 
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 
@@ -104,8 +116,9 @@ impl Key {
 }
 
 /// A cached answer, one variant per kind of answer. A closed enum rather than
-/// `Arc<dyn Any>`: moka clones the value out on every hit, and this way that clone is the one
-/// `Arc` the caller gets, with no second reference count to bump and drop and no downcast.
+/// `Arc<dyn Any>`: the map clones the value out on every hit, and this way that clone is the
+/// one `Arc` the caller gets, with no second reference count to bump and drop and no
+/// downcast.
 #[derive(Clone)]
 pub(crate) enum Answer {
     /// One HPR record or none.
@@ -168,49 +181,57 @@ cached!(Person, Person, PersonList);
 cached!(Organisation, Organisation, OrganisationList);
 cached!(CommunicationParty, Party, PartyList);
 
-/// A cached answer with the stamp it was read under.
+/// A cached answer with the stamp it was read under and when it expires.
 #[derive(Clone)]
 struct Entry {
     stamp: Stamp,
+    /// The freshness clock's reading from which the entry is no longer served: the time to
+    /// live after the read began.
+    expires_at: u64,
     answer: Answer,
 }
+
+/// The map under the cache: entries counted one each, keys hashed with foldhash.
+type Map =
+    quick_cache::sync::Cache<Key, Entry, quick_cache::UnitWeighter, foldhash::quality::RandomState>;
 
 /// The cache of one registry.
 ///
 /// A lookup first asks [`hit`](Self::hit), which is synchronous and does no I/O; only when
 /// that gives nothing does it build the (boxed) future of [`load`](Self::load). So a hit never
-/// builds, moves or polls the database read's future, and takes no lock: moka's sharded map,
-/// a few atomic loads of epochs and counters, and one clock read.
+/// builds, moves or polls the database read's future: one shard's read lock in the map, a
+/// few atomic loads of epochs and counters, and one clock read.
 pub(crate) struct LookupCache {
-    entries: moka::sync::Cache<Key, Entry, foldhash::quality::RandomState>,
+    entries: Map,
+    /// How long an entry may be served at all.
+    ttl: Duration,
     freshness: Freshness,
 }
 
 impl fmt::Debug for LookupCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LookupCache")
-            .field("entries", &self.entries.entry_count())
+            .field("entries", &self.entries.len())
             .finish_non_exhaustive()
     }
 }
 
-/// Entries the cache's hash table has room for from the start: its capacity, up to 2^17
-/// (a megabyte or two of buckets). A growing table moves its entries inside the lookups
-/// that meet the growth: sized up front, the uncached lookups' one-thread p99 fell by a
-/// fifth (BENCHMARKS.md). Larger caches grow past this as they fill.
-fn initial_capacity(capacity: u64) -> usize {
-    usize::try_from(capacity.min(1 << 17)).unwrap_or(1 << 17)
-}
-
 impl LookupCache {
     /// An empty cache over `store`, subscribed to its commit notices from now on.
+    ///
+    /// The map grows as it fills (its shards start empty), so an idle registry costs no
+    /// memory for a capacity it never uses.
     pub(crate) fn new(store: &Store, options: &RegistryOptions) -> Self {
+        let capacity = usize::try_from(options.cache_capacity).unwrap_or(usize::MAX);
         Self {
-            entries: moka::sync::Cache::builder()
-                .max_capacity(options.cache_capacity)
-                .initial_capacity(initial_capacity(options.cache_capacity))
-                .time_to_live(options.cache_ttl)
-                .build_with_hasher(foldhash::quality::RandomState::default()),
+            entries: Map::with(
+                capacity,
+                options.cache_capacity,
+                quick_cache::UnitWeighter,
+                foldhash::quality::RandomState::default(),
+                quick_cache::sync::DefaultLifecycle::default(),
+            ),
+            ttl: options.cache_ttl,
             freshness: Freshness::new(store, options.max_staleness),
         }
     }
@@ -219,7 +240,7 @@ impl LookupCache {
     fn drain(&self, store: &Store) {
         if self.freshness.drain(store) {
             // Notices were lost: everything is stale already; free the memory too.
-            self.entries.invalidate_all();
+            self.entries.clear();
         }
     }
 
@@ -228,16 +249,18 @@ impl LookupCache {
     /// is due to be read (then [`load`](Self::load) reads it).
     pub(crate) fn hit<T: Cached>(&self, store: &Store, key: &Key) -> Option<T> {
         self.drain(store);
-        if self.freshness.is_due(key.subject.register()) {
+        let now = self.freshness.now();
+        if self.freshness.is_due_at(key.subject.register(), now) {
             return None;
         }
-        self.current(key)
+        self.current(key, now)
     }
 
-    /// The cached answer about `key` if its stamp is still current.
-    fn current<T: Cached>(&self, key: &Key) -> Option<T> {
+    /// The cached answer about `key` if its stamp is still current and it has not expired
+    /// by `now` (a reading of the freshness clock).
+    fn current<T: Cached>(&self, key: &Key, now: u64) -> Option<T> {
         let entry = self.entries.get(key)?;
-        if !self.freshness.is_current(&entry.stamp) {
+        if now >= entry.expires_at || !self.freshness.is_current(&entry.stamp) {
             return None;
         }
         T::from_answer(entry.answer)
@@ -265,7 +288,7 @@ impl LookupCache {
         // After a version read that found nothing new, the entry `hit` declined may be
         // current after all; without a read, `hit` has already looked.
         if self.freshness.ensure_fresh(store, register).await?
-            && let Some(value) = self.current(&key)
+            && let Some(value) = self.current(&key, self.freshness.now())
         {
             return Ok(value);
         }
@@ -273,11 +296,14 @@ impl LookupCache {
             Some(record_key) => self.freshness.stamp_key(register, &record_key),
             None => self.freshness.stamp_membership(register),
         };
+        // From before the read, like the stamp: the time to live counts from what was read.
+        let expires_at = self.freshness.expiry(self.ttl);
         let value = load().await?;
         self.entries.insert(
             key,
             Entry {
                 stamp,
+                expires_at,
                 answer: value.clone().into_answer(),
             },
         );
@@ -286,6 +312,6 @@ impl LookupCache {
 
     /// Drops every entry (e.g. after an untrack, which changes what may be shown).
     pub(crate) fn clear(&self) {
-        self.entries.invalidate_all();
+        self.entries.clear();
     }
 }

@@ -239,7 +239,23 @@ impl Freshness {
     /// staleness bound ago (or there was none). While it is, no cached answer of the register
     /// may be served before [`ensure_fresh`](Self::ensure_fresh) has run.
     pub(crate) fn is_due(&self, register: Register) -> bool {
-        self.clock.now() >= self.epochs(register).due_at.load(Ordering::Acquire)
+        self.is_due_at(register, self.clock.now())
+    }
+
+    /// [`is_due`](Self::is_due) at `now`, a reading of [`now`](Self::now) the caller took.
+    pub(crate) fn is_due_at(&self, register: Register, now: u64) -> bool {
+        now >= self.epochs(register).due_at.load(Ordering::Acquire)
+    }
+
+    /// The clock every deadline here is a reading of.
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// The reading from which `ttl` has surely passed since now: an answer read from now on
+    /// is not served at or past it.
+    pub(crate) fn expiry(&self, ttl: Duration) -> u64 {
+        self.clock.deadline(self.clock.now(), ttl)
     }
 
     /// Reads `register`'s version if the last read is older than the staleness bound, and

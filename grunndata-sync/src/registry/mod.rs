@@ -1,8 +1,8 @@
 //! The `Registry`: lookups in the mirror for journal systems and the CLI, with a cache.
 //!
 //! A [`Registry`] answers from the local mirror only — a lookup never calls an upstream —
-//! and keeps decoded answers in a size-bounded moka cache, so repeated keys are answered in
-//! microseconds. What it answers:
+//! and keeps decoded answers in a size-bounded cache (quick_cache), so repeated keys are
+//! answered in a fraction of a microsecond. What it answers:
 //!
 //! | question | method | audited |
 //! |---|---|---|

@@ -32,8 +32,8 @@ const LEEWAY_SECONDS: u64 = 30;
 const JWKS_REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_mins(1);
 
 /// How many verified tokens are remembered, and for how long at most (never past `exp`).
-const VERIFIED_CAPACITY: u64 = 10_000;
-const VERIFIED_TTL: std::time::Duration = std::time::Duration::from_mins(5);
+const VERIFIED_CAPACITY: usize = 10_000;
+const VERIFIED_TTL_SECONDS: i64 = 5 * 60;
 
 /// The token options of `grunndata serve`.
 #[derive(Debug, Clone, Args)]
@@ -87,10 +87,7 @@ impl AuthArgs {
                     .checked_sub(JWKS_REFRESH_INTERVAL)
                     .unwrap_or_else(std::time::Instant::now),
             ),
-            verified: moka::sync::Cache::builder()
-                .max_capacity(VERIFIED_CAPACITY)
-                .time_to_live(VERIFIED_TTL)
-                .build(),
+            verified: quick_cache::sync::Cache::new(VERIFIED_CAPACITY),
             issuer: issuer.clone(),
             audience: audience.clone(),
             lookup_scope: self.lookup_scope.clone(),
@@ -130,8 +127,9 @@ pub struct Jwt {
     refreshed: tokio::sync::Mutex<std::time::Instant>,
     /// Tokens whose signature and claims were verified, by the exact token text, so a
     /// client's repeated token costs a hash lookup instead of a signature check. Entries are
-    /// used only until the token's `exp` (plus leeway) and dropped after `VERIFIED_TTL`.
-    verified: moka::sync::Cache<String, std::sync::Arc<Verified>>,
+    /// used only until the token's `exp` (plus leeway) and at most `VERIFIED_TTL_SECONDS`
+    /// after the check ([`Verified::trusted_until`]).
+    verified: quick_cache::sync::Cache<String, std::sync::Arc<Verified>>,
     issuer: String,
     audience: String,
     lookup_scope: String,
@@ -180,7 +178,17 @@ impl std::fmt::Debug for Jwt {
 struct Verified {
     principal: Option<Principal>,
     scope: Option<ScopeClaim>,
-    exp: i64,
+    /// The Unix second after which the check is made again: the token's `exp` plus the
+    /// leeway, or `VERIFIED_TTL_SECONDS` after this check if that comes first (a key dropped
+    /// from the JWKS stops vouching for its tokens within that).
+    trusted_until: i64,
+}
+
+/// Until when (Unix seconds) a token with `exp`, verified at `now`, is taken on trust:
+/// its expiry plus the leeway, but never more than `VERIFIED_TTL_SECONDS` after the check.
+fn trusted_until(exp: i64, now: i64, leeway: i64) -> i64 {
+    exp.saturating_add(leeway)
+        .min(now.saturating_add(VERIFIED_TTL_SECONDS))
 }
 
 /// The claims read from a token.
@@ -233,9 +241,9 @@ impl Jwt {
         let now = chrono::Utc::now().timestamp();
         let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
         let verified = match self.verified.get(token) {
-            Some(verified) if now <= verified.exp.saturating_add(leeway) => verified,
+            Some(verified) if now <= verified.trusted_until => verified,
             _ => {
-                let verified = std::sync::Arc::new(self.verify(token)?);
+                let verified = std::sync::Arc::new(self.verify(token, now, leeway)?);
                 self.verified
                     .insert(token.to_owned(), std::sync::Arc::clone(&verified));
                 verified
@@ -254,8 +262,8 @@ impl Jwt {
         verified.principal.clone().ok_or(Refusal::Invalid)
     }
 
-    /// Verifies `token`'s signature and claims (not its scope).
-    fn verify(&self, token: &str) -> Result<Verified, Refusal> {
+    /// Verifies `token`'s signature and claims (not its scope) at `now` (Unix seconds).
+    fn verify(&self, token: &str, now: i64, leeway: i64) -> Result<Verified, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Invalid)?;
         let keys = std::sync::Arc::clone(
             &self
@@ -286,7 +294,7 @@ impl Jwt {
         Ok(Verified {
             principal,
             scope: claims.scope,
-            exp: claims.exp,
+            trusted_until: trusted_until(claims.exp, now, leeway),
         })
     }
 
@@ -408,6 +416,18 @@ pub async fn require(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verified_tokens_are_trusted_until_expiry_or_five_minutes() {
+        let now = 1_800_000_000;
+        assert_eq!(trusted_until(now + 30, now, 60), now + 90, "expiry first");
+        assert_eq!(
+            trusted_until(now + 3600, now, 60),
+            now + VERIFIED_TTL_SECONDS,
+            "the time to live first"
+        );
+        assert_eq!(trusted_until(i64::MAX, now, 60), now + VERIFIED_TTL_SECONDS);
+    }
 
     #[test]
     fn scope_claims_as_text_or_list() {

@@ -7,7 +7,7 @@
 //! would not: a reload, a new version or an eviction there means a new rendering here.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,8 +15,9 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 /// How many rendered answers are kept.
-const CAPACITY: u64 = 50_000;
-/// How long one is kept at most.
+const CAPACITY: usize = 50_000;
+/// How long one is used at most: freshness is the registry's (see the module doc); this
+/// only lets an answer nobody asks for again give way to a new rendering.
 const TTL: Duration = Duration::from_mins(10);
 
 /// One rendered answer.
@@ -26,11 +27,14 @@ struct Rendered {
     body: Bytes,
     etag: HeaderValue,
     content_type: &'static str,
+    /// From when it is rendered again.
+    expires_at: Instant,
 }
 
-/// The cache of rendered answers.
+/// The cache of rendered answers: quick_cache, as the registry's (a hit is a shard's read
+/// lock and a probe, with no housekeeping inside some requests).
 pub struct RenderCache {
-    entries: moka::sync::Cache<String, Arc<Rendered>>,
+    entries: quick_cache::sync::Cache<String, Arc<Rendered>>,
     hits: std::sync::atomic::AtomicU64,
     misses: std::sync::atomic::AtomicU64,
 }
@@ -38,7 +42,7 @@ pub struct RenderCache {
 impl std::fmt::Debug for RenderCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RenderCache")
-            .field("entries", &self.entries.entry_count())
+            .field("entries", &self.entries.len())
             .field("hits", &self.hits)
             .field("misses", &self.misses)
             .finish()
@@ -48,10 +52,7 @@ impl std::fmt::Debug for RenderCache {
 impl Default for RenderCache {
     fn default() -> Self {
         Self {
-            entries: moka::sync::Cache::builder()
-                .max_capacity(CAPACITY)
-                .time_to_live(TTL)
-                .build(),
+            entries: quick_cache::sync::Cache::new(CAPACITY),
             hits: std::sync::atomic::AtomicU64::new(0),
             misses: std::sync::atomic::AtomicU64::new(0),
         }
@@ -89,8 +90,10 @@ impl RenderCache {
         content_type: &'static str,
         render: impl FnOnce() -> serde_json::Value,
     ) -> Response {
+        let now = Instant::now();
         let same = |rendered: &Rendered| {
             std::ptr::addr_eq(Arc::as_ptr(&rendered.source), Arc::as_ptr(source))
+                && now < rendered.expires_at
         };
         let rendered = match self.entries.get(&key) {
             Some(rendered) if same(&rendered) => {
@@ -112,6 +115,7 @@ impl RenderCache {
                     body: Bytes::from(body),
                     etag,
                     content_type,
+                    expires_at: now + TTL,
                 });
                 self.entries.insert(key, Arc::clone(&rendered));
                 rendered
