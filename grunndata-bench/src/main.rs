@@ -1,7 +1,7 @@
 //! `grunndata-bench`: one reproducible benchmark run that puts grunndata beside its anchors on
 //! the same machine in the same run — `sqlite3 .import`, a raw prepared-statement insert loop
-//! and `psql \copy` of the same rows; a raw prepared point query and a raw moka `get` — and
-//! writes the medians, ratios and peak RSS as Markdown and JSON.
+//! and `psql \copy` of the same rows; a raw prepared point query, a raw moka `get` and a raw
+//! quick_cache `get` — and writes the medians, ratios and peak RSS as Markdown and JSON.
 //!
 //! ```text
 //! cargo run --release -p grunndata-bench -- --scale 0.1

@@ -22,7 +22,7 @@ pub enum Step {
     Bulk,
     /// Feed changes end to end, and the store alone.
     Incremental,
-    /// Registry lookups beside a raw query and a raw moka get.
+    /// Registry lookups beside a raw query, a raw moka get and a raw quick_cache get.
     Lookup,
     /// A full mirror and `grunndata check`.
     Check,

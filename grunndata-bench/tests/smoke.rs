@@ -70,10 +70,18 @@ fn completes_at_scale_001_and_reports_every_step() {
 
     let lookups = report["lookups"].as_array().expect("lookups");
     // Per lookup kind (personnel, party, organisation) and thread count: the anchor, the anchor
-    // with decoding, the registry uncached; for personnel also the sqlx query, two moka anchors
-    // and the registry cached; then audited lookups (with an unaudited control) idle and under
-    // two loads.
-    assert_eq!(lookups.len(), 3 * 3 * 2 + 4 * 2 + 6, "{json}");
+    // with decoding, the registry uncached; for personnel also the sqlx query, two moka
+    // anchors, the quick_cache anchor and the registry cached; then audited lookups (with an
+    // unaudited control) idle and under two loads.
+    assert_eq!(lookups.len(), 3 * 3 * 2 + 5 * 2 + 6, "{json}");
+    for anchor in ["raw moka get", "raw quick_cache get"] {
+        assert!(
+            lookups.iter().any(|row| row["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with(anchor))),
+            "no {anchor} row: {json}"
+        );
+    }
     for kind in [
         "personnel by HPR number",
         "party by HER-id",

@@ -5,8 +5,9 @@
 //! statements as prepared rusqlite queries on the calling thread, on the same file — and
 //! beside that anchor with the records also decoded into the model, which says how much of
 //! the registry's time is the JSON decode every answer needs. HPR personnel are also measured
-//! cached, beside a raw moka `get` of the same answers; and through a raw sqlx query, for the
-//! driver the store used before.
+//! cached, beside a raw moka `get` of the same answers (the anchor) and a raw
+//! quick_cache `get` (the map the registry keeps them in); and through a raw sqlx query, for
+//! the driver the store used before.
 //!
 //! Each lookup is timed alone; with 2 threads, each thread takes half the keys and the
 //! throughput is all lookups over the wall time.
@@ -98,6 +99,9 @@ pub mod names {
     /// The same moka cache filled in a tight loop, for reference: its entries lie together in
     /// memory, which no cache filled by real lookups enjoys.
     pub const MOKA_TIGHT: &str = "raw moka get (moka::sync), filled in a tight loop";
+    /// The map the registry keeps its answers in, filled the same way.
+    pub const QUICK_CACHE: &str =
+        "raw quick_cache get (quick_cache::sync), filled beside the registry's";
     /// Registry, keys already cached.
     pub const CACHED: &str = "Registry::personnel cached";
 
@@ -197,17 +201,44 @@ impl Lookup for Uncached {
     }
 }
 
-/// The same kind of cache the `Registry` keeps (`moka::sync`), holding the same answers.
+/// The anchor for a cached hit (`moka::sync`), holding the same answers.
 type MokaCache = moka::sync::Cache<HprNumber, Arc<Found<HealthPersonnel>>>;
 
-struct MokaGet(MokaCache);
+/// The kind of map the `Registry` keeps (`quick_cache::sync`), holding the same answers.
+type QuickCache = quick_cache::sync::Cache<HprNumber, Arc<Found<HealthPersonnel>>>;
 
-impl Lookup for MokaGet {
+/// A raw cache anchor: a map from HPR number to the registry's answers.
+trait RawCache: Send + 'static {
+    /// The anchor's name in errors.
+    const NAME: &'static str;
+    /// Whether a get of `hpr` finds an answer (the value is cloned out and dropped, as a
+    /// caller's would be).
+    fn has(&self, hpr: HprNumber) -> bool;
+}
+
+impl RawCache for MokaCache {
+    const NAME: &'static str = "moka";
+    fn has(&self, hpr: HprNumber) -> bool {
+        self.get(&hpr).is_some()
+    }
+}
+
+impl RawCache for Arc<QuickCache> {
+    const NAME: &'static str = "quick_cache";
+    fn has(&self, hpr: HprNumber) -> bool {
+        self.get(&hpr).is_some()
+    }
+}
+
+/// A get from a raw cache anchor, generic so that each anchor's get is inlined as in use.
+struct RawGet<C>(C);
+
+impl<C: RawCache> Lookup for RawGet<C> {
     async fn lookup(&mut self, key: Key) -> anyhow::Result<()> {
         let Key::Hpr(hpr) = key else {
-            anyhow::bail!("the moka anchor holds HPR numbers only");
+            anyhow::bail!("the {} anchor holds HPR numbers only", C::NAME);
         };
-        anyhow::ensure!(self.0.get(&hpr).is_some(), "moka has no HPR {hpr}");
+        anyhow::ensure!(self.0.has(hpr), "{} has no HPR {hpr}", C::NAME);
         Ok(())
     }
 }
@@ -349,7 +380,8 @@ fn anchor_cache(keys: usize) -> MokaCache {
         .build()
 }
 
-/// HPR personnel: the sqlx anchor, and cached lookups beside a raw moka get.
+/// HPR personnel: the sqlx anchor, and cached lookups beside a raw moka get and a raw
+/// quick_cache get.
 async fn cached_personnel(
     url: &str,
     store: &Store,
@@ -361,6 +393,7 @@ async fn cached_personnel(
         let mut raw = Runs::default();
         let mut moka = Runs::default();
         let mut moka_tight = Runs::default();
+        let mut quick = Runs::default();
         let mut cached = Runs::default();
         for _ in 0..runs {
             let mut connections = Vec::new();
@@ -375,9 +408,11 @@ async fn cached_personnel(
             // side, and its gets take half the time for that alone (BENCHMARKS.md).
             let registry = Registry::from_store(store.clone(), RegistryOptions::default());
             let beside: MokaCache = anchor_cache(keys.len());
+            let quick_beside = Arc::new(QuickCache::new(keys.len() * 2));
             for &key in keys.iter() {
                 if let Key::Hpr(hpr) = key {
                     let found = registry.personnel(hpr).await?.context("uncached lookup")?;
+                    quick_beside.insert(hpr, Arc::clone(&found));
                     beside.insert(hpr, found);
                 }
             }
@@ -390,16 +425,21 @@ async fn cached_personnel(
             }
             beside.run_pending_tasks();
             tight.run_pending_tasks();
-            let workers = (0..threads).map(|_| MokaGet(beside.clone())).collect();
+            let workers = (0..threads).map(|_| RawGet(beside.clone())).collect();
             moka.add(measure(names::MOKA, workers, keys, CACHED_ROUNDS).await?);
-            let workers = (0..threads).map(|_| MokaGet(tight.clone())).collect();
+            let workers = (0..threads).map(|_| RawGet(tight.clone())).collect();
             moka_tight.add(measure(names::MOKA_TIGHT, workers, keys, CACHED_ROUNDS).await?);
+            let workers = (0..threads)
+                .map(|_| RawGet(Arc::clone(&quick_beside)))
+                .collect();
+            quick.add(measure(names::QUICK_CACHE, workers, keys, CACHED_ROUNDS).await?);
             let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
             cached.add(measure(names::CACHED, workers, keys, CACHED_ROUNDS).await?);
         }
         rows.push(raw.row(names::RAW_QUERY, threads));
         rows.push(moka.row(names::MOKA, threads));
         rows.push(moka_tight.row(names::MOKA_TIGHT, threads));
+        rows.push(quick.row(names::QUICK_CACHE, threads));
         rows.push(cached.row(names::CACHED, threads));
     }
     Ok(rows)
