@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::time::{Duration, Instant};
 
 use common::db::TestDb;
-use common::synth::{at, organisation, orgnr};
+use common::synth::{at, organisation, orgnr, sub_unit};
 use grunndata_sync::core::model::Organisation;
 use grunndata_sync::store::{Batch, Register, Store, StoreError};
 use sqlx::{Connection as _, Executor as _, SqliteConnection};
@@ -318,4 +318,59 @@ async fn the_audit_files_wal_stays_bounded() {
         "the rows reached the audit file ({file} bytes)"
     );
     store.close().await;
+}
+
+/// Regression (issue 17): after a bulk load's `ANALYZE`, SQLite kept per-value statistics
+/// (`sqlite_stat4`), and with them every lookup by an indexed column — a unit's sub-units by
+/// their parent — was compiled again at its first step after each new binding, a third of a
+/// party view's time. The statistics per index stay; the statement is compiled once.
+#[tokio::test]
+async fn lookups_by_an_indexed_column_are_not_recompiled_after_a_bulk_load() {
+    let db = TestDb::sqlite();
+    let store = Store::open(&db.url).await.expect("open");
+    let t = at(2026, 1, 1);
+    assert!(store.begin_bulk_load(Register::Brreg).await.expect("bulk"));
+    let mut batch = Batch::<Organisation>::new(t);
+    for parent in 0..20 {
+        batch = batch.upsert(organisation(orgnr(parent), "Hoved AS"), None, t);
+        for child in 0..10 {
+            let index = 1000 + parent * 10 + child;
+            let unit = sub_unit(orgnr(index), orgnr(parent), "Avdeling");
+            batch = batch.upsert(unit, None, t);
+        }
+    }
+    store.apply(batch).await.expect("load");
+    store
+        .finish_bulk_load(Register::Brreg)
+        .await
+        .expect("finish");
+    store.close().await;
+
+    let path = db.url.trim_start_matches("sqlite://");
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("read-only connection");
+    let statistics: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("sqlite_master");
+    assert_eq!(statistics, 1, "the per-index statistics stay");
+    let mut children = conn
+        .prepare("SELECT record FROM brreg WHERE parent_org_number = ?1 ORDER BY org_number")
+        .expect("prepare");
+    for parent in 0..5 {
+        let found = children
+            .query_map([orgnr(parent).to_string()], |row| row.get::<_, String>(0))
+            .expect("query")
+            .count();
+        assert_eq!(found, 10);
+    }
+    assert_eq!(
+        children.get_status(rusqlite::StatementStatus::RePrepare),
+        0,
+        "a new binding recompiled the statement"
+    );
 }

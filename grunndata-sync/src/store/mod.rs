@@ -668,12 +668,15 @@ impl Store {
             "analysing after a bulk load",
             Some(register),
             move |conn| {
-                exec::Exec::execute(conn, analyze, &[])
-                    .await
-                    .map_err(StoreError::db(
-                        "analysing after a bulk load",
-                        Some(register),
-                    ))
+                for statement in analyze {
+                    exec::Exec::execute(conn, statement, &[])
+                        .await
+                        .map_err(StoreError::db(
+                            "analysing after a bulk load",
+                            Some(register),
+                        ))?;
+                }
+                Ok(())
             }
         )?;
         Ok(rebuilt)

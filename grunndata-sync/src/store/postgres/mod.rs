@@ -261,7 +261,7 @@ pub(crate) const LIST_INDEXES: &str = "SELECT indexname::text, indexdef FROM pg_
      AND tablename IN ";
 
 /// Refreshes the planner's statistics after a bulk load.
-pub(crate) const ANALYZE: &str = "ANALYZE";
+pub(crate) const ANALYZE: &[&str] = &["ANALYZE"];
 
 /// Refuses to write when this store holds the writer lock under an epoch that has moved on
 /// (another node took over: see [`WriterLock`](super::WriterLock)). Reads the epoch `FOR
