@@ -334,11 +334,9 @@ pub fn targets(measured: &Measured, scale: f64) -> Vec<TargetRow> {
             .iter()
             .find(|row| row.backend == Backend::Sqlite && row.subject == subject)
     };
-    for row in measured
-        .incremental
-        .iter()
-        .filter(|row| row.backend == Backend::Sqlite && row.peak_rss_mib.is_some())
-    {
+    for row in measured.incremental.iter().filter(|row| {
+        row.backend == Backend::Sqlite && row.subject != incremental::names::RAW_CHANGES
+    }) {
         targets.push(TargetRow::new(
             format!("incremental changes/s on SQLite: {}", row.subject),
             row.median_per_second,

@@ -1,8 +1,9 @@
 //! The lookup cache: decoded answers in quick_cache, served only while their [`Stamp`] is
 //! current and their time to live has not run out.
 //!
-//! Size-bounded (entries) and with a time to live, so memory stays bounded and even an
-//! answer nobody invalidates is re-read eventually. Freshness is not the map's job: see
+//! Size-bounded (entries), so memory stays bounded, and with a time to live, so even an
+//! answer nobody invalidates is re-read eventually (an expired entry is not served; its
+//! place goes to the next answer the map needs room for). Freshness is not the map's job: see
 //! [`freshness`](super::freshness) for why a stale entry can never be served.
 //!
 //! Why quick_cache and not moka (which this cache used until issue 17's eighth stop): moka

@@ -18,10 +18,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryOptions {
     /// How many answers the cache holds at most (least recently and frequently used go
-    /// first). Default 100 000.
+    /// first). Default 100 000. This is what bounds the cache's memory.
     pub cache_capacity: u64,
-    /// How long an answer may stay cached at all. Default 10 minutes. Freshness does not
-    /// depend on it (see `max_staleness`); it bounds memory held by answers nobody asks again.
+    /// How long a cached answer may be served at all; after that it is read again. Default
+    /// 10 minutes. Freshness does not depend on it (see `max_staleness`): it only makes even
+    /// an answer nothing invalidates be re-read eventually. An expired answer nobody asks
+    /// for again keeps its place until a new answer takes it (`cache_capacity`).
     pub cache_ttl: Duration,
     /// The staleness bound: a change committed by *another* process (another sync node, the
     /// `grunndata sync` job) shows in lookups at most this long after its commit. The
