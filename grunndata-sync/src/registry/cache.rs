@@ -16,7 +16,7 @@
 //! entry carries its expiry as a reading of the freshness clock a hit reads anyway, so the
 //! time to live costs one comparison (BENCHMARKS.md, eighth part).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,20 +64,55 @@ impl Subject {
         }
     }
 
-    /// The record key for answers about one record by its own key; `None` for answers that
-    /// depend on which records match (children, NIN lookups).
-    fn record_key(&self) -> Option<String> {
-        match self {
-            Self::Personnel(hpr) => Some(hpr.to_string()),
-            Self::Organisation(orgnr) => Some(orgnr.to_string()),
-            Self::Party(her_id) => Some(her_id.to_string()),
-            Self::PersonVersion(id) => Some(id.clone()),
+    /// Calls `with` with the record key (as the store displays it) of an answer about one
+    /// record by its own key, and returns what it returns; `None` for answers that depend on
+    /// which records match (children, NIN lookups). Numeric keys are written on the stack:
+    /// this runs on every miss, and a `String` per miss was an allocation for a hash.
+    fn with_record_key<T>(&self, with: impl FnOnce(&str) -> T) -> Option<T> {
+        let key: &dyn fmt::Display = match self {
+            Self::Personnel(hpr) => hpr,
+            Self::Organisation(orgnr) => orgnr,
+            Self::Party(her_id) => her_id,
+            Self::PersonVersion(id) => return Some(with(id)),
             Self::PersonnelByNin(_)
             | Self::Person(_)
             | Self::PartiesOfPersonnel(_)
             | Self::OrganisationChildren(_)
-            | Self::PartyChildren(_) => None,
-        }
+            | Self::PartyChildren(_) => return None,
+        };
+        let mut text = KeyText::default();
+        Some(match write!(text, "{key}") {
+            Ok(()) => with(text.as_str()),
+            // Longer than any HPR number, HER-id or orgnr: on the heap after all.
+            Err(fmt::Error) => with(&key.to_string()),
+        })
+    }
+}
+
+/// A short key written on the stack.
+#[derive(Default)]
+struct KeyText {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl KeyText {
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever written in.
+        self.bytes
+            .get(..self.len)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Write for KeyText {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len + text.len();
+        let into = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        into.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -221,7 +256,10 @@ impl LookupCache {
     /// An empty cache over `store`, subscribed to its commit notices from now on.
     ///
     /// The map grows as it fills (its shards start empty), so an idle registry costs no
-    /// memory for a capacity it never uses.
+    /// memory for a capacity it never uses. Reserving the capacity up front was measured
+    /// (BENCHMARKS.md, ninth part): it took the shards' growth out of the misses' tail, but a
+    /// table sized for 100 000 entries holding 20 000 spreads every hit's probe over more
+    /// memory than a core's cache, and hits are what a registry mostly answers.
     pub(crate) fn new(store: &Store, options: &RegistryOptions) -> Self {
         let capacity = usize::try_from(options.cache_capacity).unwrap_or(usize::MAX);
         Self {
@@ -293,10 +331,10 @@ impl LookupCache {
         {
             return Ok(value);
         }
-        let stamp = match key.subject.record_key() {
-            Some(record_key) => self.freshness.stamp_key(register, &record_key),
-            None => self.freshness.stamp_membership(register),
-        };
+        let stamp = key
+            .subject
+            .with_record_key(|record_key| self.freshness.stamp_key(register, record_key))
+            .unwrap_or_else(|| self.freshness.stamp_membership(register));
         // From before the read, like the stamp: the time to live counts from what was read.
         let expires_at = self.freshness.expiry(self.ttl);
         let value = load().await?;
@@ -314,5 +352,45 @@ impl LookupCache {
     /// Drops every entry (e.g. after an untrack, which changes what may be shown).
     pub(crate) fn clear(&self) {
         self.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record_key(subject: &Subject) -> Option<String> {
+        subject.with_record_key(str::to_owned)
+    }
+
+    #[test]
+    fn record_keys_are_the_keys_as_displayed() {
+        let hpr = HprNumber::parse("10000001").expect("an HPR number");
+        let her_id = HerId::parse("8000001").expect("a HER-id");
+        let orgnr = OrgNumber::parse("974760673").expect("an orgnr");
+        assert_eq!(record_key(&Subject::Personnel(hpr)), Some(hpr.to_string()));
+        assert_eq!(
+            record_key(&Subject::Party(her_id)),
+            Some(her_id.to_string())
+        );
+        assert_eq!(
+            record_key(&Subject::Organisation(orgnr)),
+            Some(orgnr.to_string())
+        );
+        assert_eq!(
+            record_key(&Subject::PersonVersion("person-1".to_owned())),
+            Some("person-1".to_owned())
+        );
+        assert_eq!(record_key(&Subject::PartyChildren(her_id)), None);
+        assert_eq!(record_key(&Subject::PartiesOfPersonnel(hpr)), None);
+    }
+
+    #[test]
+    fn a_key_longer_than_the_stack_buffer_is_refused_whole() {
+        let mut text = KeyText::default();
+        assert!(write!(text, "{}", "9".repeat(17)).is_err());
+        let mut text = KeyText::default();
+        assert!(write!(text, "{}", u32::MAX).is_ok());
+        assert_eq!(text.as_str(), u32::MAX.to_string());
     }
 }

@@ -411,26 +411,27 @@ fn numbered(sql: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Calls `each` with the number of every `$n` placeholder outside string literals, in order.
+///
+/// It runs before every statement, so it jumps between the only bytes that matter (`$` and
+/// `'`) with memchr rather than looking at each byte of the text.
 fn for_each_placeholder(sql: &str, mut each: impl FnMut(usize)) {
     let bytes = sql.as_bytes();
     let mut in_literal = false;
-    let mut at = 0;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'\'' => in_literal = !in_literal,
-            b'$' if !in_literal => {
-                let digits = bytes[at + 1..]
-                    .iter()
-                    .take_while(|byte| byte.is_ascii_digit())
-                    .count();
-                if digits > 0 {
-                    each(sql[at + 1..at + 1 + digits].parse().unwrap_or(usize::MAX));
-                    at += digits;
-                }
-            }
-            _ => {}
+    for at in memchr::memchr2_iter(b'$', b'\'', bytes) {
+        if bytes[at] == b'\'' {
+            in_literal = !in_literal;
+            continue;
         }
-        at += 1;
+        if in_literal {
+            continue;
+        }
+        let digits = bytes[at + 1..]
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
+        if digits > 0 {
+            each(sql[at + 1..at + 1 + digits].parse().unwrap_or(usize::MAX));
+        }
     }
 }
 
