@@ -227,6 +227,12 @@ struct Entry {
     answer: Answer,
 }
 
+/// Entries whose slots a cache reserves when it is made (see [`LookupCache::new`]): as many
+/// as keep the map's table (quick_cache reserves room for as many evicted keys again) at a few
+/// hundred kilobytes, well inside a core's cache, so a hit probes no more memory than in a map
+/// grown to that size. The slots themselves are address space until entries are written.
+const RESERVED_UP_FRONT: usize = 1 << 14;
+
 /// The map under the cache: entries counted one each, keys hashed with foldhash.
 type Map =
     quick_cache::sync::Cache<Key, Entry, quick_cache::UnitWeighter, foldhash::quality::RandomState>;
@@ -255,21 +261,23 @@ impl fmt::Debug for LookupCache {
 impl LookupCache {
     /// An empty cache over `store`, subscribed to its commit notices from now on.
     ///
-    /// The map grows as it fills (its shards start empty), so an idle registry costs no
-    /// memory for a capacity it never uses. Reserving the capacity up front was measured
-    /// (BENCHMARKS.md, ninth part): it took the shards' growth out of the misses' tail, but a
-    /// table sized for 100 000 entries holding 20 000 spreads every hit's probe over more
-    /// memory than a core's cache, and hits are what a registry mostly answers.
+    /// The first [`RESERVED_UP_FRONT`] entries' slots are reserved now and the map grows on
+    /// demand beyond them (BENCHMARKS.md, ninth part): a shard that grows moves all its
+    /// entries inside the miss that needs the room, which was the uncached lookups' tail;
+    /// a table reserved for the whole capacity removed that but spread every hit's probe over
+    /// more memory than a core's cache.
     pub(crate) fn new(store: &Store, options: &RegistryOptions) -> Self {
         let capacity = usize::try_from(options.cache_capacity).unwrap_or(usize::MAX);
+        let entries = Map::with(
+            capacity,
+            options.cache_capacity,
+            quick_cache::UnitWeighter,
+            foldhash::quality::RandomState::default(),
+            quick_cache::sync::DefaultLifecycle::default(),
+        );
+        entries.reserve(capacity.min(RESERVED_UP_FRONT));
         Self {
-            entries: Map::with(
-                capacity,
-                options.cache_capacity,
-                quick_cache::UnitWeighter,
-                foldhash::quality::RandomState::default(),
-                quick_cache::sync::DefaultLifecycle::default(),
-            ),
+            entries,
             ttl: options.cache_ttl,
             freshness: Freshness::new(store, options.max_staleness),
         }
