@@ -40,6 +40,7 @@ async fn story(kind: Kind) {
     };
     lookups(&store).await;
     spawned_lookups(&store).await;
+    views_read_once(&store).await;
     authorisation(&store).await;
     persons_and_protection(&store).await;
     audit_policy(&db, &store).await;
@@ -63,6 +64,41 @@ async fn registry_postgres() {
 
 fn registry(store: &Store) -> Registry {
     Registry::from_store(store.clone(), RegistryOptions::default())
+}
+
+/// A view read on a fresh cache (its record and children in one read) leaves both answers
+/// cached: the next lookup of the view returns the same answers, not copies read again; and
+/// a view whose record alone is cached (the party's parent, read by the child's view) reads
+/// only its children and agrees with a fresh registry.
+async fn views_read_once(store: &Store) {
+    let registry = registry(store);
+    let first = registry.organisation(&main_unit()).await;
+    let second = registry.organisation(&main_unit()).await;
+    let (Ok(Some(first)), Ok(Some(second))) = (first, second) else {
+        panic!("the main unit is in the mirror");
+    };
+    assert!(std::sync::Arc::ptr_eq(&first.unit, &second.unit));
+    assert!(std::sync::Arc::ptr_eq(&first.sub_units, &second.sub_units));
+    assert_eq!(first.sub_units.len(), 2);
+
+    let kari = registry.communication_party(kari_party()).await;
+    let clinic_view = registry.communication_party(clinic()).await;
+    let fresh = Registry::from_store(store.clone(), RegistryOptions::default())
+        .communication_party(clinic())
+        .await;
+    let (Ok(Some(kari)), Ok(Some(clinic_view)), Ok(Some(fresh))) = (kari, clinic_view, fresh)
+    else {
+        panic!("Kari's party and the clinic are in the mirror");
+    };
+    let parent = kari
+        .parent
+        .unwrap_or_else(|| panic!("Kari's party has the clinic as parent"));
+    assert!(
+        std::sync::Arc::ptr_eq(&parent, &clinic_view.party),
+        "the clinic's record came from the cache"
+    );
+    assert_eq!(clinic_view, fresh);
+    assert_eq!(clinic_view.children.len(), 2);
 }
 
 /// Lookups run on spawned tasks of a multi-threaded runtime, as a server embeds them: their

@@ -115,6 +115,16 @@ pub mod names {
         format!("{}: raw rusqlite statements + JSON decode", kind.label())
     }
 
+    /// A view's statements in one read transaction (`BEGIN` … `COMMIT`), as the registry
+    /// reads a view's record and children: what the anchor's statements cost without a read
+    /// transaction each.
+    pub fn raw_one_snapshot(kind: Kind) -> String {
+        format!(
+            "{}: raw rusqlite statements in one read transaction",
+            kind.label()
+        )
+    }
+
     /// Registry, every key once on a fresh cache.
     pub fn uncached(kind: Kind) -> String {
         format!("{}: Registry uncached", kind.label())
@@ -351,20 +361,39 @@ pub async fn run(
     let keys = keys(url, kind, lookups).await?;
     // One untimed pass over every key first: otherwise whichever measurement runs first pays
     // for reading the file into the OS page cache.
-    raw_statements(&path, kind, &keys, 1, false)?;
+    raw_statements(&path, kind, &keys, 1, Raw::Statements)?;
     for threads in [1, 2] {
         let mut raw = Runs::default();
         let mut decoded = Runs::default();
+        let mut snapshot = Runs::default();
         let mut uncached = Runs::default();
         for _ in 0..runs {
-            raw.add(raw_statements(&path, kind, &keys, threads, false)?);
-            decoded.add(raw_statements(&path, kind, &keys, threads, true)?);
+            raw.add(raw_statements(
+                &path,
+                kind,
+                &keys,
+                threads,
+                Raw::Statements,
+            )?);
+            decoded.add(raw_statements(&path, kind, &keys, threads, Raw::Decoded)?);
+            if kind.parent().is_some() {
+                snapshot.add(raw_statements(
+                    &path,
+                    kind,
+                    &keys,
+                    threads,
+                    Raw::OneSnapshot,
+                )?);
+            }
             let registry = Registry::from_store(store.clone(), RegistryOptions::default());
             let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
             uncached.add(measure(&names::uncached(kind), workers, &keys, 1).await?);
         }
         rows.push(raw.row(&names::raw(kind), threads));
         rows.push(decoded.row(&names::raw_decoded(kind), threads));
+        if kind.parent().is_some() {
+            rows.push(snapshot.row(&names::raw_one_snapshot(kind), threads));
+        }
         rows.push(uncached.row(&names::uncached(kind), threads));
     }
     if kind == Kind::Personnel {
@@ -445,22 +474,33 @@ async fn cached_personnel(
     Ok(rows)
 }
 
+/// How the raw statements run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Raw {
+    /// Each statement on its own (autocommit): the anchor.
+    Statements,
+    /// Each on its own, every record read also decoded into the model.
+    Decoded,
+    /// A lookup's statements in one read transaction, not decoded.
+    OneSnapshot,
+}
+
 /// The statements a lookup of `kind` runs, through rusqlite on `threads` OS threads, each with
 /// its own connection: the record by key; for a view, its parent by key and its children by
-/// the parent index. With `decode`, every record read is also decoded into the model.
+/// the parent index.
 fn raw_statements(
     path: &str,
     kind: Kind,
     keys: &Arc<[Key]>,
     threads: usize,
-    decode: bool,
+    how: Raw,
 ) -> anyhow::Result<(Vec<u64>, f64)> {
     let share = keys.len().div_ceil(threads);
     let started = Instant::now();
     let nanos = std::thread::scope(|scope| {
         let handles: Vec<_> = keys
             .chunks(share)
-            .map(|mine| scope.spawn(move || raw_thread(path, kind, mine, decode)))
+            .map(|mine| scope.spawn(move || raw_thread(path, kind, mine, how)))
             .collect();
         let mut all = Vec::new();
         for handle in handles {
@@ -477,7 +517,7 @@ fn raw_statements(
     Ok((nanos, per_second))
 }
 
-fn raw_thread(path: &str, kind: Kind, mine: &[Key], decode: bool) -> anyhow::Result<Vec<u64>> {
+fn raw_thread(path: &str, kind: Kind, mine: &[Key], how: Raw) -> anyhow::Result<Vec<u64>> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let (table, key) = (kind.table(), kind.key());
@@ -493,8 +533,10 @@ fn raw_thread(path: &str, kind: Kind, mine: &[Key], decode: bool) -> anyhow::Res
             ))
         })
         .transpose()?;
+    let mut begin = conn.prepare("BEGIN")?;
+    let mut commit = conn.prepare("COMMIT")?;
     let read = |json: &str| -> anyhow::Result<()> {
-        if decode {
+        if how == Raw::Decoded {
             match kind {
                 Kind::Personnel => drop(from_json::<HealthPersonnel>(json)?),
                 Kind::Party => drop(from_json::<CommunicationParty>(json)?),
@@ -506,6 +548,9 @@ fn raw_thread(path: &str, kind: Kind, mine: &[Key], decode: bool) -> anyhow::Res
     let mut nanos = Vec::with_capacity(mine.len());
     for key in mine {
         let at = Instant::now();
+        if how == Raw::OneSnapshot {
+            begin.execute([])?;
+        }
         let (record, parent): (String, rusqlite::types::Value) =
             by_key.query_row([key.sql()], |row| Ok((row.get(0)?, row.get(4)?)))?;
         read(&record)?;
@@ -520,6 +565,9 @@ fn raw_thread(path: &str, kind: Kind, mine: &[Key], decode: bool) -> anyhow::Res
             while let Some(row) = rows.next()? {
                 read(&row.get::<_, String>(0)?)?;
             }
+        }
+        if how == Raw::OneSnapshot {
+            commit.execute([])?;
         }
         nanos.push(nanos_since(at));
     }

@@ -339,22 +339,66 @@ impl LookupCache {
         {
             return Ok(value);
         }
-        let stamp = key
-            .subject
-            .with_record_key(|record_key| self.freshness.stamp_key(register, record_key))
-            .unwrap_or_else(|| self.freshness.stamp_membership(register));
+        let stamp = self.stamp(&key.subject);
         // From before the read, like the stamp: the time to live counts from what was read.
         let expires_at = self.freshness.expiry(self.ttl);
         let value = load().await?;
+        self.insert(key, stamp, expires_at, value.clone());
+        Ok(value)
+    }
+
+    /// Two answers about one register read together (a record and its children, in one
+    /// snapshot), after [`hit`](Self::hit) gave neither: as [`load`](Self::load), with both
+    /// stamps taken before the read.
+    pub(crate) async fn load_two<T, U, F, Fut>(
+        &self,
+        store: &Store,
+        (key, other): (Key, Key),
+        load: F,
+    ) -> Result<(T, U), StoreError>
+    where
+        T: Cached + Clone,
+        U: Cached + Clone,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(T, U), StoreError>>,
+    {
+        let register = key.subject.register();
+        debug_assert_eq!(register, other.subject.register(), "one read, one register");
+        self.drain(store);
+        if self.freshness.ensure_fresh(store, register).await? {
+            let now = self.freshness.now();
+            if let (Some(first), Some(second)) =
+                (self.current(&key, now), self.current(&other, now))
+            {
+                return Ok((first, second));
+            }
+        }
+        let stamps = (self.stamp(&key.subject), self.stamp(&other.subject));
+        let expires_at = self.freshness.expiry(self.ttl);
+        let (first, second) = load().await?;
+        self.insert(key, stamps.0, expires_at, first.clone());
+        self.insert(other, stamps.1, expires_at, second.clone());
+        Ok((first, second))
+    }
+
+    /// The stamp of an answer about `subject`, taken now: by its record key, or by its
+    /// register's membership for answers that depend on which records match.
+    fn stamp(&self, subject: &Subject) -> Stamp {
+        let register = subject.register();
+        subject
+            .with_record_key(|record_key| self.freshness.stamp_key(register, record_key))
+            .unwrap_or_else(|| self.freshness.stamp_membership(register))
+    }
+
+    fn insert<T: Cached>(&self, key: Key, stamp: Stamp, expires_at: u64, value: T) {
         self.entries.insert(
             key,
             Entry {
                 stamp,
                 expires_at,
-                answer: value.clone().into_answer(),
+                answer: value.into_answer(),
             },
         );
-        Ok(value)
     }
 
     /// Drops every entry (e.g. after an untrack, which changes what may be shown).

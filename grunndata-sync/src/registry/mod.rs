@@ -82,6 +82,12 @@ use crate::core::model::CommunicationParty;
 use crate::store::{MirrorRecord, Register, Store, StoreError, StoreOptions, Stored};
 use cache::{Cached, Key, LookupCache, Subject};
 
+/// A view's record (if found) and the records under it, as the cache holds them.
+type RecordWithChildren<R> = (Option<Arc<Found<R>>>, Arc<[Arc<Found<R>>]>);
+
+/// A view's record and the records under it, as the store reads them.
+type StoredWithChildren<R> = (Option<Stored<R>>, Vec<Stored<R>>);
+
 /// Lookups in a grunndata mirror, cached. Cheap to clone; clones share the cache.
 ///
 /// A `Registry` value is also a *view*: [`as_of`](Self::as_of) and
@@ -303,6 +309,61 @@ impl Registry {
                 Ok(found.map(Arc::new))
             })
             .await
+    }
+
+    /// A view's record of `R` with `key` and the records under it (`children`), through the
+    /// cache. When neither is cached and the view is of current records, one store read
+    /// (`load_both`) fetches both in one snapshot — one read transaction instead of two,
+    /// which on SQLite is most of a view's cost, and the view read as one committed state;
+    /// otherwise each is read as [`record`](Self::record) and [`matching`](Self::matching)
+    /// read them.
+    async fn record_with_children<R, F, Fut, G, Gut>(
+        &self,
+        (subject, key): (Subject, &R::Key),
+        children: Subject,
+        load_children: F,
+        load_both: G,
+    ) -> Result<RecordWithChildren<R>, StoreError>
+    where
+        R: MirrorRecord,
+        Option<Arc<Found<R>>>: Cached,
+        Arc<[Arc<Found<R>>]>: Cached,
+        F: FnOnce(Store) -> Fut,
+        Fut: Future<Output = Result<Vec<Stored<R>>, StoreError>>,
+        G: FnOnce(Store) -> Gut,
+        Gut: Future<Output = Result<StoredWithChildren<R>, StoreError>>,
+    {
+        let inner = &*self.inner;
+        if self.as_of.is_some() {
+            let record = self.record::<R>(subject, key).await?;
+            let children = self.matching::<R, _, _>(children, load_children).await?;
+            return Ok((record, children));
+        }
+        let record_key = Key::new(subject, None);
+        if let Some(record) = inner.cache.hit(&inner.store, &record_key) {
+            let children = self.matching::<R, _, _>(children, load_children).await?;
+            return Ok((record, children));
+        }
+        let children_key = Key::new(children, None);
+        if let Some(children) = inner.cache.hit(&inner.store, &children_key) {
+            let record = Box::pin(self.load_record::<R>(record_key, key)).await?;
+            return Ok((record, children));
+        }
+        let store = inner.store.clone();
+        Box::pin(
+            inner
+                .cache
+                .load_two(&inner.store, (record_key, children_key), || async move {
+                    let (record, children) = load_both(store).await?;
+                    let record = record.map(|stored| Arc::new(Found::from(stored)));
+                    let children: Arc<[Arc<Found<R>>]> = children
+                        .into_iter()
+                        .map(|stored| Arc::new(Found::from(stored)))
+                        .collect();
+                    Ok((record, children))
+                }),
+        )
+        .await
     }
 
     /// The records of `R` matching a secondary index, through the cache. Lists are read

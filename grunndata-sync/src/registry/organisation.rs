@@ -31,8 +31,13 @@ impl Registry {
         orgnr: &OrgNumber,
     ) -> RegistryResult<Option<OrganisationView>> {
         let subject = Subject::Organisation(*orgnr);
-        let unit = self
-            .record::<Organisation>(subject.clone(), orgnr)
+        let (unit, sub_units) = self
+            .record_with_children::<Organisation, _, _, _, _>(
+                (subject.clone(), orgnr),
+                Subject::OrganisationChildren(*orgnr),
+                |store| async move { store.organisation_children(orgnr).await },
+                |store| async move { store.organisation_with_children(orgnr).await },
+            )
             .await
             .map_err(RegistryError::store(&subject))?;
         self.audit_if_configured(
@@ -57,13 +62,6 @@ impl Registry {
                 .map_err(RegistryError::store(&subject))?,
             None => None,
         };
-        let children = Subject::OrganisationChildren(*orgnr);
-        let sub_units = self
-            .matching::<Organisation, _, _>(children, |store| async move {
-                store.organisation_children(orgnr).await
-            })
-            .await
-            .map_err(RegistryError::store(&subject))?;
         Ok(Some(OrganisationView {
             unit,
             parent,

@@ -30,8 +30,13 @@ impl Registry {
     /// day (children are always today's). Audited only when configured.
     pub async fn communication_party(&self, her_id: HerId) -> RegistryResult<Option<PartyView>> {
         let subject = Subject::Party(her_id);
-        let party = self
-            .record::<CommunicationParty>(subject.clone(), &her_id)
+        let (party, children) = self
+            .record_with_children::<CommunicationParty, _, _, _, _>(
+                (subject.clone(), &her_id),
+                Subject::PartyChildren(her_id),
+                |store| async move { store.party_children(her_id).await },
+                |store| async move { store.party_with_children(her_id).await },
+            )
             .await
             .map_err(RegistryError::store(&subject))?;
         self.audit_if_configured(Register::Ar, her_id, found_or_not(party.as_ref()), &subject)
@@ -46,13 +51,6 @@ impl Registry {
                 .map_err(RegistryError::store(&subject))?,
             None => None,
         };
-        let children = self
-            .matching::<CommunicationParty, _, _>(
-                Subject::PartyChildren(her_id),
-                |store| async move { store.party_children(her_id).await },
-            )
-            .await
-            .map_err(RegistryError::store(&subject))?;
         Ok(Some(PartyView {
             party,
             parent,

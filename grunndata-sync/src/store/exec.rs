@@ -73,6 +73,20 @@ pub(crate) trait Exec: Send {
     where
         F: FnMut(&dyn Columns) + Send;
 
+    /// Begins a read transaction, so the statements up to [`end_snapshot`](Self::end_snapshot)
+    /// read one committed state. SQLite: `BEGIN` — and a read transaction's locks and checks,
+    /// taken once instead of per statement, are most of a point read's cost (BENCHMARKS.md,
+    /// tenth part). PostgreSQL: nothing; its statements each read the latest committed
+    /// state, and a transaction there would add two round trips to every read.
+    fn begin_snapshot(&mut self) -> impl Future<Output = Result<(), DatabaseError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Ends what [`begin_snapshot`](Self::begin_snapshot) began.
+    fn end_snapshot(&mut self) -> impl Future<Output = Result<(), DatabaseError>> + Send {
+        async { Ok(()) }
+    }
+
     /// Announces `payload` on `channel` to other processes when the transaction commits
     /// (PostgreSQL `pg_notify`). SQLite has no such channel: there it does nothing, and other
     /// processes rely on the version poll.

@@ -803,6 +803,56 @@ impl Store {
         .await
     }
 
+    /// The Brreg unit `orgnr` and its sub-units ([`organisation_children`]), read in one
+    /// snapshot on SQLite (on PostgreSQL, two statements on one connection): the
+    /// `Registry`'s organisation view.
+    ///
+    /// [`organisation_children`]: Self::organisation_children
+    pub(crate) async fn organisation_with_children(
+        &self,
+        orgnr: &OrgNumber,
+    ) -> StoreResult<(Option<Stored<Organisation>>, Vec<Stored<Organisation>>)> {
+        self.with_children::<Organisation>(
+            orgnr,
+            "parent_org_number",
+            Value::text(orgnr.to_string()),
+        )
+        .await
+    }
+
+    /// The AR party `her_id` and its children ([`party_children`]), read in one snapshot on
+    /// SQLite (on PostgreSQL, two statements on one connection): the `Registry`'s party view.
+    ///
+    /// [`party_children`]: Self::party_children
+    pub(crate) async fn party_with_children(
+        &self,
+        her_id: HerId,
+    ) -> StoreResult<(
+        Option<Stored<CommunicationParty>>,
+        Vec<Stored<CommunicationParty>>,
+    )> {
+        self.with_children::<CommunicationParty>(
+            &her_id,
+            "parent_her_id",
+            Value::Int(Some(i64::from(her_id.get()))),
+        )
+        .await
+    }
+
+    async fn with_children<R: MirrorRecord>(
+        &self,
+        key: &R::Key,
+        parent_column: &'static str,
+        parent: Value,
+    ) -> StoreResult<(Option<Stored<R>>, Vec<Stored<R>>)> {
+        with_reader!(
+            self,
+            "reading a record and its children",
+            Some(R::REGISTER),
+            |conn| read::get_with_children::<_, R>(conn, key, parent_column, parent).await
+        )
+    }
+
     /// AR parties whose own organisation number is `org_number`.
     pub async fn parties_by_org_number(
         &self,

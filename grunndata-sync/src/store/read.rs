@@ -155,6 +155,32 @@ pub(crate) async fn get<C: Exec, R: MirrorRecord>(
     Ok(found.pop())
 }
 
+/// The current record with `key` and the current records whose indexed `column` (their
+/// parent) equals `parent`, in one snapshot ([`Exec::begin_snapshot`]): a view of a record
+/// with its children, read as one committed state.
+pub(crate) async fn get_with_children<C: Exec, R: MirrorRecord>(
+    conn: &mut C,
+    key: &R::Key,
+    column: &'static str,
+    parent: Value,
+) -> Result<(Option<Stored<R>>, Vec<Stored<R>>), StoreError> {
+    let db = StoreError::db("reading a record and its children", Some(R::REGISTER));
+    conn.begin_snapshot().await.map_err(&db)?;
+    let read = async {
+        let record = get::<C, R>(conn, key).await?;
+        let context = || format!("{column} {key}");
+        let children = by_column::<C, R>(conn, column, parent, &context).await?;
+        Ok((record, children))
+    }
+    .await;
+    // On an error too: the connection goes back to its pool with no transaction open (the
+    // pool would roll it back; ending it here says so).
+    let ended = conn.end_snapshot().await.map_err(db);
+    let read = read?;
+    ended?;
+    Ok(read)
+}
+
 /// Current records whose indexed `column` equals `value`.
 pub(crate) async fn by_column<C: Exec, R: MirrorRecord>(
     conn: &mut C,
