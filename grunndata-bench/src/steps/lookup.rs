@@ -4,10 +4,11 @@
 //! through the `Registry` uncached (a fresh cache, every key once) beside the anchor: the same
 //! statements as prepared rusqlite queries on the calling thread, on the same file — and
 //! beside that anchor with the records also decoded into the model, which says how much of
-//! the registry's time is the JSON decode every answer needs. HPR personnel are also measured
-//! cached, beside a raw moka `get` of the same answers (the anchor) and a raw
-//! quick_cache `get` (the map the registry keeps them in); and through a raw sqlx query, for
-//! the driver the store used before.
+//! the registry's time is the JSON decode every answer needs; for the views also the same
+//! statements in one read transaction, as the registry reads a view. HPR personnel are also
+//! measured cached, beside a raw moka `get` of the same answers (the anchor) and a
+//! raw quick_cache `get` (the map the registry keeps them in); and through a raw sqlx query,
+//! for the driver the store used before.
 //!
 //! Each lookup is timed alone; with 2 threads, each thread takes half the keys and the
 //! throughput is all lookups over the wall time.
