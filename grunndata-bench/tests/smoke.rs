@@ -70,10 +70,22 @@ fn completes_at_scale_001_and_reports_every_step() {
 
     let lookups = report["lookups"].as_array().expect("lookups");
     // Per lookup kind (personnel, party, organisation) and thread count: the anchor, the anchor
-    // with decoding, the registry uncached; for personnel also the sqlx query, two moka
-    // anchors, the quick_cache anchor and the registry cached; then audited lookups (with an
-    // unaudited control) idle and under two loads.
-    assert_eq!(lookups.len(), 3 * 3 * 2 + 5 * 2 + 6, "{json}");
+    // with decoding, the registry uncached; for the two views also their statements in one
+    // read transaction; for personnel also the sqlx query, two moka anchors, the quick_cache
+    // anchor and the registry cached; then audited lookups (with an unaudited control) idle
+    // and under two loads.
+    assert_eq!(lookups.len(), 3 * 3 * 2 + 2 * 2 + 5 * 2 + 6, "{json}");
+    for kind in ["party by HER-id", "organisation by orgnr"] {
+        let snapshot = format!("{kind}: raw rusqlite statements in one read transaction");
+        assert_eq!(
+            lookups
+                .iter()
+                .filter(|row| row["subject"].as_str() == Some(snapshot.as_str()))
+                .count(),
+            2,
+            "{snapshot} with 1 and 2 threads: {json}"
+        );
+    }
     for anchor in ["raw moka get", "raw quick_cache get"] {
         assert!(
             lookups.iter().any(|row| row["subject"]

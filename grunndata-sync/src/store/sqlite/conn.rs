@@ -270,10 +270,10 @@ impl Drop for Transaction<'_> {
 /// makes a caller wait — a lookup that finds none idle opens one — and keeps at most `keep`
 /// of them open between uses.
 ///
-/// A thread gets back the connection it used last when that one is idle. A connection's page
-/// cache, prepared statements and B-tree cursors are then in the caches of the core that used
-/// them last; handed to the other thread instead, every lookup starts by pulling them across
-/// (two threads on one pool: BENCHMARKS.md, tenth part).
+/// A thread gets back the connection it used last when that one is idle, so a connection's
+/// page cache and prepared statements stay with one thread instead of alternating between
+/// the cores of several. On this project's 2-core machine the difference is inside the noise
+/// (BENCHMARKS.md, tenth part); the cost is a scan of a handful of idle entries.
 #[derive(Debug)]
 pub(crate) struct ReaderPool {
     path: std::path::PathBuf,
