@@ -13,9 +13,8 @@
 //! 0/3/6/9 fraction digits, dates as `YYYY-MM-DD`, booleans as 0/1), so files written before are
 //! read, compared and ordered the same.
 
-use std::cell::Cell;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -269,44 +268,13 @@ impl Drop for Transaction<'_> {
 /// A pool of reader connections: taken on the caller's thread, returned on drop. It never
 /// makes a caller wait — a lookup that finds none idle opens one — and keeps at most `keep`
 /// of them open between uses.
-///
-/// A thread gets back the connection it used last when that one is idle, so a connection's
-/// page cache and prepared statements stay with one thread instead of alternating between
-/// the cores of several. On this project's 2-core machine the difference is inside the noise
-/// (BENCHMARKS.md, tenth part); the cost is a scan of a handful of idle entries.
 #[derive(Debug)]
 pub(crate) struct ReaderPool {
     path: std::path::PathBuf,
     options: ConnectOptions,
-    idle: Mutex<Vec<Reader>>,
+    idle: Mutex<Vec<SqliteConn>>,
     keep: usize,
     closed: AtomicBool,
-}
-
-/// A reader connection with the number that lets a thread find it again.
-#[derive(Debug)]
-struct Reader {
-    /// Unique in the process, so a thread's last reader is never confused with another
-    /// pool's.
-    id: u64,
-    conn: SqliteConn,
-}
-
-/// The next reader's id; 0 is never given, it means "none yet".
-static NEXT_READER: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// The id of the reader this thread used last.
-    static LAST_READER: Cell<u64> = const { Cell::new(0) };
-}
-
-impl Reader {
-    fn open(path: &Path, options: &ConnectOptions) -> Result<Self, DatabaseError> {
-        Ok(Self {
-            id: NEXT_READER.fetch_add(1, Ordering::Relaxed),
-            conn: SqliteConn::open(path, options)?,
-        })
-    }
 }
 
 impl ReaderPool {
@@ -317,7 +285,7 @@ impl ReaderPool {
         options: ConnectOptions,
         keep: usize,
     ) -> Result<Self, DatabaseError> {
-        let first = Reader::open(path, &options)?;
+        let first = SqliteConn::open(path, &options)?;
         Ok(Self {
             path: path.to_owned(),
             options,
@@ -327,28 +295,23 @@ impl ReaderPool {
         })
     }
 
-    /// An idle connection — the one this thread used last if it is idle — or a new one.
+    /// An idle connection, or a new one.
     pub(crate) fn acquire(&self) -> Result<Pooled<'_>, DatabaseError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(DatabaseError::Closed);
         }
-        let last = LAST_READER.get();
-        let idle = {
-            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            // At most `keep` entries (a handful): a scan is cheaper than any index.
-            match idle.iter().rposition(|reader| reader.id == last) {
-                Some(position) => Some(idle.swap_remove(position)),
-                None => idle.pop(),
-            }
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => SqliteConn::open(&self.path, &self.options)?,
         };
-        let reader = match idle {
-            Some(reader) => reader,
-            None => Reader::open(&self.path, &self.options)?,
-        };
-        LAST_READER.set(reader.id);
         Ok(Pooled {
             pool: self,
-            reader: Some(reader),
+            conn: Some(conn),
         })
     }
 
@@ -361,32 +324,13 @@ impl ReaderPool {
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
     }
-
-    /// The ids of the idle connections, oldest first (tests).
-    #[cfg(test)]
-    fn idle_ids(&self) -> Vec<u64> {
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|reader| reader.id)
-            .collect()
-    }
 }
 
 /// A reader connection on loan from a [`ReaderPool`].
 #[derive(Debug)]
 pub(crate) struct Pooled<'a> {
     pool: &'a ReaderPool,
-    reader: Option<Reader>,
-}
-
-impl Pooled<'_> {
-    /// The loaned connection's id (tests).
-    #[cfg(test)]
-    fn id(&self) -> u64 {
-        self.reader.as_ref().map_or(0, |reader| reader.id)
-    }
+    conn: Option<SqliteConn>,
 }
 
 impl std::ops::Deref for Pooled<'_> {
@@ -394,31 +338,31 @@ impl std::ops::Deref for Pooled<'_> {
 
     fn deref(&self) -> &SqliteConn {
         // Only `Drop` takes the connection out.
-        &self.reader.as_ref().unwrap_or_else(|| unreachable!()).conn
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
     }
 }
 
 impl std::ops::DerefMut for Pooled<'_> {
     fn deref_mut(&mut self) -> &mut SqliteConn {
-        &mut self.reader.as_mut().unwrap_or_else(|| unreachable!()).conn
+        self.conn.as_mut().unwrap_or_else(|| unreachable!())
     }
 }
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        let Some(mut reader) = self.reader.take() else {
+        let Some(mut conn) = self.conn.take() else {
             return;
         };
         // A lookup cancelled mid-statement leaves no transaction (reads run in autocommit), but
         // be sure: a connection holding a read transaction would pin the WAL.
-        reader.conn.rollback();
+        conn.rollback();
         let mut idle = self
             .pool
             .idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if idle.len() < self.pool.keep && !self.pool.closed.load(Ordering::Acquire) {
-            idle.push(reader);
+            idle.push(conn);
         }
     }
 }
@@ -756,70 +700,5 @@ mod tests {
         assert_eq!(timestamp_text(at), "2026-01-02T03:04:05.120+00:00");
         assert_eq!(parse_timestamp(&timestamp_text(at)).ok(), Some(at));
         assert!(parse_timestamp("2026-01-02 03:04:05").is_ok());
-    }
-
-    fn reader_pool(keep: usize) -> (tempfile::TempDir, ReaderPool) {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-        let path = dir.path().join("m.db");
-        Connection::open(&path).unwrap_or_else(|e| panic!("create: {e}"));
-        let options = ConnectOptions {
-            read_only: true,
-            immutable: false,
-            busy_timeout: Duration::from_secs(1),
-            pragmas: Vec::new(),
-        };
-        let pool = ReaderPool::new(&path, options, keep).unwrap_or_else(|e| panic!("pool: {e}"));
-        (dir, pool)
-    }
-
-    #[test]
-    fn each_thread_gets_back_the_reader_it_used_last() {
-        let (_dir, pool) = reader_pool(4);
-        // Two threads each hold a reader at once, so the pool ends with two idle.
-        let barrier = std::sync::Barrier::new(2);
-        let firsts: Vec<u64> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..2)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let pooled = pool.acquire().unwrap_or_else(|e| panic!("acquire: {e}"));
-                        barrier.wait();
-                        pooled.id()
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
-        });
-        assert_ne!(firsts[0], firsts[1]);
-        assert_eq!(pool.idle_ids().len(), 2);
-        // Whichever was returned last sits on top; a thread that used the other gets its own.
-        for &mine in &firsts {
-            let again = std::thread::scope(|scope| {
-                scope
-                    .spawn(|| {
-                        LAST_READER.set(mine);
-                        let pooled = pool.acquire().unwrap_or_else(|e| panic!("acquire: {e}"));
-                        pooled.id()
-                    })
-                    .join()
-                    .unwrap_or(0)
-            });
-            assert_eq!(again, mine);
-        }
-        assert_eq!(pool.idle_ids().len(), 2);
-    }
-
-    #[test]
-    fn a_thread_whose_reader_is_busy_takes_another() {
-        let (_dir, pool) = reader_pool(4);
-        let held = pool.acquire().unwrap_or_else(|e| panic!("acquire: {e}"));
-        // This thread used `held` last, and it is on loan: the next loan is a new reader.
-        let other = pool.acquire().unwrap_or_else(|e| panic!("acquire: {e}"));
-        assert_ne!(other.id(), held.id());
-        let other_id = other.id();
-        drop(other);
-        drop(held);
-        // Now this thread's last is `other`, and it is idle again.
-        let again = pool.acquire().unwrap_or_else(|e| panic!("acquire: {e}"));
-        assert_eq!(again.id(), other_id);
     }
 }
