@@ -256,6 +256,13 @@ impl<C: RawCache> Lookup for RawGet<C> {
 
 /// Runs one `Lookup` per thread over its share of `keys`, `rounds` times; returns every
 /// latency and the throughput of all threads together.
+///
+/// Each worker runs on an OS thread of its own, driving its lookups with the runtime's handle,
+/// as the raw statements run. As tokio tasks, two workers could run one after the other: a task
+/// woken by another (at the end of its turn at a lock, as a fresh registry's first lookups
+/// take turns reading the register's version) waits in that runtime worker's own slot, which
+/// no other worker takes from, until the running task yields — and lookups that never wait
+/// never yield.
 async fn measure<L: Lookup>(
     subject: &str,
     workers: Vec<L>,
@@ -264,28 +271,39 @@ async fn measure<L: Lookup>(
 ) -> anyhow::Result<(Vec<u64>, f64)> {
     let threads = workers.len();
     let share = keys.len().div_ceil(threads);
+    let runtime = tokio::runtime::Handle::current();
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (index, mut worker) in workers.into_iter().enumerate() {
-        let keys = Arc::clone(keys);
-        tasks.push(tokio::spawn(async move {
-            let mine =
-                &keys[(index * share).min(keys.len())..((index + 1) * share).min(keys.len())];
-            let mut nanos = Vec::with_capacity(mine.len() * rounds);
-            for _ in 0..rounds {
-                for &key in mine {
-                    let at = Instant::now();
-                    worker.lookup(key).await?;
-                    nanos.push(nanos_since(at));
-                }
-            }
-            anyhow::Ok(nanos)
-        }));
-    }
-    let mut nanos = Vec::new();
-    for task in tasks {
-        nanos.extend(task.await.context(subject.to_owned())??);
-    }
+    let nanos = std::thread::scope(|scope| {
+        let handles: Vec<_> = workers
+            .into_iter()
+            .zip(keys.chunks(share))
+            .map(|(mut worker, mine)| {
+                let runtime = runtime.clone();
+                scope.spawn(move || {
+                    runtime.block_on(async move {
+                        let mut nanos = Vec::with_capacity(mine.len() * rounds);
+                        for _ in 0..rounds {
+                            for &key in mine {
+                                let at = Instant::now();
+                                worker.lookup(key).await?;
+                                nanos.push(nanos_since(at));
+                            }
+                        }
+                        anyhow::Ok(nanos)
+                    })
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for handle in handles {
+            let nanos = handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("a lookup thread panicked"))?
+                .context(subject.to_owned())?;
+            all.extend(nanos);
+        }
+        anyhow::Ok(all)
+    })?;
     let wall = started.elapsed().as_secs_f64();
     #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
     let per_second = nanos.len() as f64 / wall.max(f64::EPSILON);
@@ -577,4 +595,75 @@ fn raw_thread(path: &str, kind: Kind, mine: &[Key], how: Raw) -> anyhow::Result<
 
 fn from_json<T: DeserializeOwned>(json: &str) -> anyhow::Result<T> {
     Ok(serde_json::from_str(json)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A worker whose first lookup takes its turn at a shared async lock (as a fresh
+    /// registry's first lookups take turns reading the register's version), then waits (up to a
+    /// deadline) until every worker has started, and counts itself if they all had.
+    struct Meets {
+        turn: Arc<tokio::sync::Mutex<()>>,
+        started: Arc<AtomicUsize>,
+        workers: usize,
+        met: Arc<AtomicUsize>,
+        first: bool,
+    }
+
+    impl Lookup for Meets {
+        async fn lookup(&mut self, _key: Key) -> anyhow::Result<()> {
+            if std::mem::take(&mut self.first) {
+                {
+                    let _turn = self.turn.lock().await;
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                self.started.fetch_add(1, Ordering::SeqCst);
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while self.started.load(Ordering::SeqCst) < self.workers
+                    && Instant::now() < deadline
+                {
+                    std::thread::yield_now();
+                }
+                if self.started.load(Ordering::SeqCst) == self.workers {
+                    self.met.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Ok(())
+        }
+    }
+
+    // Regression: the workers were tokio tasks, and the registry's uncached lookups "with two
+    // threads" ran one after the other (their throughput was that of one thread; see
+    // `measure`). With tasks this test fails: the first worker waits out the deadline alone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn workers_run_at_the_same_time() -> anyhow::Result<()> {
+        let keys: Arc<[Key]> = (1..=64)
+            .map(|n| HerId::new(n).map(Key::Her))
+            .collect::<Result<_, _>>()?;
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        let started = Arc::new(AtomicUsize::new(0));
+        let met = Arc::new(AtomicUsize::new(0));
+        let workers = (0..2)
+            .map(|_| Meets {
+                turn: Arc::clone(&turn),
+                started: Arc::clone(&started),
+                workers: 2,
+                met: Arc::clone(&met),
+                first: true,
+            })
+            .collect();
+        let (nanos, _) = measure("meets", workers, &keys, 1).await?;
+        assert_eq!(nanos.len(), keys.len(), "every key looked up once");
+        assert_eq!(
+            met.load(Ordering::SeqCst),
+            2,
+            "each worker saw the other looking up at the same time"
+        );
+        Ok(())
+    }
 }
