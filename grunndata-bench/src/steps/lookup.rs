@@ -263,7 +263,7 @@ impl<C: RawCache> Lookup for RawGet<C> {
 /// take turns reading the register's version) waits in that runtime worker's own slot, which
 /// no other worker takes from, until the running task yields — and lookups that never wait
 /// never yield.
-async fn measure<L: Lookup>(
+fn measure<L: Lookup>(
     subject: &str,
     workers: Vec<L>,
     keys: &Arc<[Key]>,
@@ -271,7 +271,7 @@ async fn measure<L: Lookup>(
 ) -> anyhow::Result<(Vec<u64>, f64)> {
     let threads = workers.len();
     let share = keys.len().div_ceil(threads);
-    let runtime = tokio::runtime::Handle::current();
+    let runtime = tokio::runtime::Handle::try_current()?;
     let started = Instant::now();
     let nanos = std::thread::scope(|scope| {
         let handles: Vec<_> = workers
@@ -406,7 +406,7 @@ pub async fn run(
             }
             let registry = Registry::from_store(store.clone(), RegistryOptions::default());
             let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
-            uncached.add(measure(&names::uncached(kind), workers, &keys, 1).await?);
+            uncached.add(measure(&names::uncached(kind), workers, &keys, 1)?);
         }
         rows.push(raw.row(&names::raw(kind), threads));
         rows.push(decoded.row(&names::raw_decoded(kind), threads));
@@ -448,7 +448,7 @@ async fn cached_personnel(
             for _ in 0..threads {
                 connections.push(RawQuery(SqliteConnection::connect(url).await?));
             }
-            raw.add(measure(names::RAW_QUERY, connections, keys, 1).await?);
+            raw.add(measure(names::RAW_QUERY, connections, keys, 1)?);
 
             // Each answer goes into the anchor right after the registry has read and cached
             // it, so both caches' entries are allocated in the same order between the same
@@ -474,15 +474,15 @@ async fn cached_personnel(
             beside.run_pending_tasks();
             tight.run_pending_tasks();
             let workers = (0..threads).map(|_| RawGet(beside.clone())).collect();
-            moka.add(measure(names::MOKA, workers, keys, CACHED_ROUNDS).await?);
+            moka.add(measure(names::MOKA, workers, keys, CACHED_ROUNDS)?);
             let workers = (0..threads).map(|_| RawGet(tight.clone())).collect();
-            moka_tight.add(measure(names::MOKA_TIGHT, workers, keys, CACHED_ROUNDS).await?);
+            moka_tight.add(measure(names::MOKA_TIGHT, workers, keys, CACHED_ROUNDS)?);
             let workers = (0..threads)
                 .map(|_| RawGet(Arc::clone(&quick_beside)))
                 .collect();
-            quick.add(measure(names::QUICK_CACHE, workers, keys, CACHED_ROUNDS).await?);
+            quick.add(measure(names::QUICK_CACHE, workers, keys, CACHED_ROUNDS)?);
             let workers = (0..threads).map(|_| Uncached(registry.clone())).collect();
-            cached.add(measure(names::CACHED, workers, keys, CACHED_ROUNDS).await?);
+            cached.add(measure(names::CACHED, workers, keys, CACHED_ROUNDS)?);
         }
         rows.push(raw.row(names::RAW_QUERY, threads));
         rows.push(moka.row(names::MOKA, threads));
@@ -657,7 +657,7 @@ mod tests {
                 first: true,
             })
             .collect();
-        let (nanos, _) = measure("meets", workers, &keys, 1).await?;
+        let (nanos, _) = measure("meets", workers, &keys, 1)?;
         assert_eq!(nanos.len(), keys.len(), "every key looked up once");
         assert_eq!(
             met.load(Ordering::SeqCst),
