@@ -10,8 +10,8 @@
 //! raw quick_cache `get` (the map the registry keeps them in); and through a raw sqlx query,
 //! for the driver the store used before.
 //!
-//! Each lookup is timed alone; with 2 threads, each thread takes half the keys and the
-//! throughput is all lookups over the wall time.
+//! Each lookup is timed alone; with 2 threads, each of two OS threads takes half the keys
+//! and the throughput is all lookups over the wall time.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -257,8 +257,8 @@ impl<C: RawCache> Lookup for RawGet<C> {
 /// Runs one `Lookup` per thread over its share of `keys`, `rounds` times; returns every
 /// latency and the throughput of all threads together.
 ///
-/// Each worker runs on an OS thread of its own, driving its lookups with the runtime's handle,
-/// as the raw statements run. As tokio tasks, two workers could run one after the other: a task
+/// Each worker runs on an OS thread of its own ([`on_threads`]), driving its lookups with
+/// the runtime's handle. As tokio tasks, two workers could run one after the other: a task
 /// woken by another (at the end of its turn at a lock, as a fresh registry's first lookups
 /// take turns reading the register's version) waits in that runtime worker's own slot, which
 /// no other worker takes from, until the running task yields — and lookups that never wait
@@ -269,37 +269,45 @@ fn measure<L: Lookup>(
     keys: &Arc<[Key]>,
     rounds: usize,
 ) -> anyhow::Result<(Vec<u64>, f64)> {
-    let threads = workers.len();
-    let share = keys.len().div_ceil(threads);
     let runtime = tokio::runtime::Handle::try_current()?;
+    on_threads(workers, keys, |mut worker, mine| {
+        runtime
+            .block_on(async {
+                let mut nanos = Vec::with_capacity(mine.len() * rounds);
+                for _ in 0..rounds {
+                    for &key in mine {
+                        let at = Instant::now();
+                        worker.lookup(key).await?;
+                        nanos.push(nanos_since(at));
+                    }
+                }
+                anyhow::Ok(nanos)
+            })
+            .context(subject.to_owned())
+    })
+}
+
+/// Runs `run` once per worker, each on an OS thread of its own with its share of `keys`;
+/// returns every latency the threads timed and the throughput of all of them together.
+fn on_threads<W: Send>(
+    workers: Vec<W>,
+    keys: &[Key],
+    run: impl Fn(W, &[Key]) -> anyhow::Result<Vec<u64>> + Sync,
+) -> anyhow::Result<(Vec<u64>, f64)> {
+    let share = keys.len().div_ceil(workers.len()).max(1);
+    let run = &run;
     let started = Instant::now();
     let nanos = std::thread::scope(|scope| {
         let handles: Vec<_> = workers
             .into_iter()
             .zip(keys.chunks(share))
-            .map(|(mut worker, mine)| {
-                let runtime = runtime.clone();
-                scope.spawn(move || {
-                    runtime.block_on(async move {
-                        let mut nanos = Vec::with_capacity(mine.len() * rounds);
-                        for _ in 0..rounds {
-                            for &key in mine {
-                                let at = Instant::now();
-                                worker.lookup(key).await?;
-                                nanos.push(nanos_since(at));
-                            }
-                        }
-                        anyhow::Ok(nanos)
-                    })
-                })
-            })
+            .map(|(worker, mine)| scope.spawn(move || run(worker, mine)))
             .collect();
         let mut all = Vec::new();
         for handle in handles {
             let nanos = handle
                 .join()
-                .map_err(|_| anyhow::anyhow!("a lookup thread panicked"))?
-                .context(subject.to_owned())?;
+                .map_err(|_| anyhow::anyhow!("a lookup thread panicked"))??;
             all.extend(nanos);
         }
         anyhow::Ok(all)
@@ -514,26 +522,9 @@ fn raw_statements(
     threads: usize,
     how: Raw,
 ) -> anyhow::Result<(Vec<u64>, f64)> {
-    let share = keys.len().div_ceil(threads);
-    let started = Instant::now();
-    let nanos = std::thread::scope(|scope| {
-        let handles: Vec<_> = keys
-            .chunks(share)
-            .map(|mine| scope.spawn(move || raw_thread(path, kind, mine, how)))
-            .collect();
-        let mut all = Vec::new();
-        for handle in handles {
-            let nanos = handle
-                .join()
-                .map_err(|_| anyhow::anyhow!("a rusqlite lookup thread panicked"))??;
-            all.extend(nanos);
-        }
-        anyhow::Ok(all)
-    })?;
-    let wall = started.elapsed().as_secs_f64();
-    #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
-    let per_second = nanos.len() as f64 / wall.max(f64::EPSILON);
-    Ok((nanos, per_second))
+    on_threads(vec![(); threads], keys, |(), mine| {
+        raw_thread(path, kind, mine, how)
+    })
 }
 
 fn raw_thread(path: &str, kind: Kind, mine: &[Key], how: Raw) -> anyhow::Result<Vec<u64>> {
